@@ -1,0 +1,32 @@
+"""Canonical JSON and content hashes, shared by definitions, revisions and the event chain.
+
+One encoding everywhere means a hash computed today can be recomputed by ``verify`` years later: keys sorted, no
+insignificant whitespace, UTF-8 kept as is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+__all__ = ["GENESIS", "canonical_json", "event_hash", "sha256_hex"]
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON spelling of ``value``: sorted keys, compact separators, no NaN."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+GENESIS = ""
+"""The ``prev_hash`` of a relationship's first event."""
+
+
+def event_hash(prev_hash: str, relationship: str, seq: int, kind: str, actor: str, at: str, payload: Any) -> str:
+    """The chain link of one event: sha256 of the previous hash and the event's canonical JSON."""
+    body = {"relationship": relationship, "seq": seq, "kind": kind, "actor": actor, "at": at, "payload": payload}
+    return sha256_hex(prev_hash + canonical_json(body))

@@ -1,0 +1,209 @@
+"""Commands for administrators: init, audit, tick, verify and the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+from mentorflow.cli.app import Context, cli, format_option, pass_context
+from mentorflow.cli.output import abbreviate, emit_json, render_csv, render_table
+from mentorflow.errors import BrokenChain
+
+if TYPE_CHECKING:
+    from mentorflow.types import Standing
+
+__all__ = ["audit", "demo", "init", "tick", "verify"]
+
+
+@cli.command()
+@pass_context
+def init(obj: Context) -> None:
+    """Create or migrate the database schema."""
+    obj.mf.upgrade()
+    click.echo(f"database ready: {obj.mf.engine.url.render_as_string(hide_password=True)}")
+
+
+def _people(standing: Standing, width: int) -> str:
+    names = [p.person for p in standing.participants]
+    if not names:
+        return "-"
+    text = names[0] if len(names) == 1 else f"{names[0]} +{len(names) - 1}"
+    return abbreviate(text, width)
+
+
+def _waiting(standing: Standing) -> str:
+    if standing.final:
+        return "ended"
+    parts = []
+    if standing.overdue:
+        parts.append(f"{len(standing.overdue)} overdue")
+    if standing.next:
+        parts.append("next: " + ",".join(standing.next))
+    elif standing.blockers:
+        first = standing.blockers[0]
+        more = len(standing.blockers) - 1
+        parts.append(f"{first.code}" + (f" +{more}" if more else ""))
+    return "; ".join(parts) or "-"
+
+
+def audit_table(standings: Sequence[Standing]) -> str:
+    """The audit as an 80-column table: people abbreviated, long blocker lists summarised by count."""
+    rows = [
+        [
+            abbreviate(s.id, 13),
+            abbreviate(s.workflow, 16),
+            abbreviate(s.state, 14),
+            s.days_in_state,
+            _people(s, 12),
+            abbreviate(_waiting(s), 22),
+        ]
+        for s in standings
+    ]
+    return render_table(rows, ["ID", "WORKFLOW", "STATE", "DAYS", "PEOPLE", "WAITING ON"])
+
+
+def _csv_rows(standings: Sequence[Standing]) -> list[list[object]]:
+    return [
+        [
+            s.id,
+            s.workflow,
+            s.program or "",
+            s.state,
+            s.phase or "",
+            s.days_in_state,
+            "; ".join(f"{p.role}:{p.person}" for p in s.participants),
+            "; ".join(s.next),
+            "; ".join(f"{b.trigger}:{b.code}:{b.message}" for b in s.blockers),
+            "; ".join(f"{o.requirement}@{o.due_at.isoformat()}" for o in s.overdue),
+            s.last_activity_at.isoformat(),
+        ]
+        for s in standings
+    ]
+
+
+CSV_HEADERS = [
+    "id",
+    "workflow",
+    "program",
+    "state",
+    "phase",
+    "days_in_state",
+    "participants",
+    "next",
+    "blockers",
+    "overdue",
+    "last_activity_at",
+]
+
+
+@cli.command()
+@click.option("--workflow", help="Only relationships of this workflow.")
+@click.option("--program", help="Only this program (cohort).")
+@click.option("--state", help="Only relationships in this state.")
+@click.option("--phase", help="Only relationships in this phase.")
+@click.option(
+    "--stalled",
+    "stalled_days",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Only those with no event for at least DAYS days (non-final).",
+)
+@click.option("--overdue", is_flag=True, help="Only those with an overdue obligation.")
+@click.option("--blocked", is_flag=True, help="Only those where nothing can move without a reason.")
+@format_option(listing=True)
+@pass_context
+def audit(
+    obj: Context,
+    workflow: str | None,
+    program: str | None,
+    state: str | None,
+    phase: str | None,
+    stalled_days: int | None,
+    overdue: bool,
+    blocked: bool,
+    output_format: str,
+) -> None:
+    """Where each relationship stands: what can happen next, what blocks it, what is overdue."""
+    standings = obj.mf.audit(
+        workflow=workflow,
+        program=program,
+        state=state,
+        phase=phase,
+        stalled_days=stalled_days,
+        overdue=overdue,
+        blocked=blocked,
+    )
+    if output_format == "json":
+        emit_json([standing.model_dump(mode="json") for standing in standings])
+    elif output_format == "csv":
+        click.echo(render_csv(_csv_rows(standings), CSV_HEADERS))
+    else:
+        click.echo(audit_table(standings) if standings else "no relationships match")
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="List what would fire without firing it.")
+@format_option()
+@pass_context
+def tick(obj: Context, dry_run: bool, output_format: str) -> None:
+    """Fire every due timed transition (as the system); safe to run repeatedly, e.g. from cron."""
+    events = obj.mf.tick(dry_run=dry_run)
+    if output_format == "json":
+        emit_json([event.model_dump(mode="json") for event in events])
+        return
+    fired = [e for e in events if e.kind in ("transitioned", "would_fire")]
+    for event in fired:
+        verb = "would fire" if dry_run else "fired"
+        click.echo(
+            f"{event.relationship}: {verb} {event.payload.get('trigger')}"
+            + (f" ({event.payload.get('from')} -> {event.payload.get('to')})" if not dry_run else "")
+        )
+    if not fired:
+        click.echo("nothing is due")
+
+
+@cli.command()
+@format_option()
+@pass_context
+def verify(obj: Context, output_format: str) -> None:
+    """Check every hash chain and replay every relationship; exit 1 naming each broken one."""
+    report = obj.mf.verify()
+    if output_format == "json":
+        emit_json(report.model_dump(mode="json"))
+    elif report.ok:
+        click.echo(f"ok: {report.checked} relationships, {report.events} events verified")
+    else:
+        for broken in report.broken:
+            click.echo(f"{broken.relationship}:")
+            for problem in broken.problems:
+                click.echo(f"  - {problem}")
+    if not report.ok:
+        names = ", ".join(broken.relationship for broken in report.broken)
+        raise BrokenChain(
+            f"{len(report.broken)} of {report.checked} relationships failed verification: {names}",
+            hint="Restore these relationships from a backup; the log shows where they diverge.",
+        )
+
+
+@cli.command()
+@format_option(listing=True)
+@pass_context
+def demo(obj: Context, output_format: str) -> None:
+    """Create the schema if needed, fill the database with a realistic demo program, and print its audit."""
+    from mentorflow.demo import build_demo  # noqa: PLC0415
+
+    mf = obj.mf
+    mf.upgrade()
+    result = build_demo(mf, mf.now())
+    standings = mf.audit()
+    if output_format == "json":
+        emit_json([standing.model_dump(mode="json") for standing in standings])
+        return
+    if output_format == "csv":
+        click.echo(render_csv(_csv_rows(standings), CSV_HEADERS))
+        return
+    click.echo(audit_table(standings))
+    click.echo("")
+    click.echo(f"{result}", err=True)

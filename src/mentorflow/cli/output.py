@@ -1,0 +1,64 @@
+"""Rendering results for people (aligned tables) and programs (JSON, CSV), and errors for both.
+
+Kept apart from the commands so every command prints the same way: results on stdout, errors on stderr as
+``error[CODE]: message`` and ``hint: ...``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from mentorflow.errors import Blocked, DefinitionError, MentorflowError
+
+__all__ = ["abbreviate", "emit_json", "print_error", "render_csv", "render_table"]
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def render_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    """Left-aligned columns separated by two spaces; the last column is not padded."""
+    cells = [[str(cell) for cell in row] for row in rows]
+    widths = [max([len(header)] + [len(row[index]) for row in cells]) for index, header in enumerate(headers)]
+    lines = []
+    for row in [list(headers), *cells]:
+        padded = [cell.ljust(width) for cell, width in zip(row[:-1], widths[:-1], strict=True)]
+        lines.append("  ".join([*padded, row[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+def render_csv(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue().rstrip("\n")
+
+
+def abbreviate(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+def print_error(error: MentorflowError) -> None:
+    """Print an error for people: what is wrong, each detail, and what to do next."""
+    if isinstance(error, DefinitionError):
+        for problem in error.problems:
+            click.echo(f"{problem}", err=True)
+            if problem.hint:
+                click.echo(f"  hint: {problem.hint}", err=True)
+        count = len(error.problems)
+        click.echo(f"error[{error.code}]: {count} problem{'s' if count > 1 else ''} in the definitions", err=True)
+        return
+    click.echo(f"error[{error.code}]: {error.message}", err=True)
+    if isinstance(error, Blocked):
+        for blocker in error.blockers:
+            click.echo(f"  - {blocker.code}: {blocker.message}", err=True)
+    if error.hint:
+        click.echo(f"hint: {error.hint}", err=True)

@@ -1,0 +1,325 @@
+"""The YAML language as pydantic models: the structural half of validation (the semantic half is ``checks``).
+
+Every model forbids unknown keys and is frozen, so a loaded definition can be shared by every relationship that
+runs on it. Field aliases carry the YAML spelling where it is a Python keyword (``from``, ``not``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "Cardinality",
+    "Check",
+    "Complete",
+    "Count",
+    "Current",
+    "FieldSpec",
+    "InStateDays",
+    "Kind",
+    "NotReq",
+    "Obligation",
+    "Requirement",
+    "Signed",
+    "Slot",
+    "Starts",
+    "State",
+    "Transition",
+    "Workflow",
+]
+
+NAME_PATTERN = r"^[a-z][a-z0-9_-]*$"
+WORKFLOW_ID_PATTERN = r"^[a-z][a-z0-9-]{1,62}$"
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=63)]
+WorkflowId = Annotated[str, StringConstraints(pattern=WORKFLOW_ID_PATTERN)]
+PositiveInt = Annotated[int, Field(ge=1)]
+Days = Annotated[int, Field(ge=0, le=36_600)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# -- requirements -----------------------------------------------------------------------------------------------
+
+
+class Complete(_Model):
+    """A plain slot's latest revision is complete; with ``by``, every holder of those roles completed an item."""
+
+    complete: Name
+    by: list[Name] | None = None
+
+
+class Signed(_Model):
+    """The latest revision is complete and signed by every holder of the signing roles."""
+
+    signed: Name
+    by: list[Name] | None = None
+
+
+class Count(_Model):
+    """At least ``min`` complete items in a repeatable slot, since entering the state (or since the start)."""
+
+    count: Name
+    min: PositiveInt = 1
+    since: Literal["state", "start"] = "state"
+
+
+class Current(_Model):
+    """The latest complete revision or item is at most ``max_age_days`` old."""
+
+    current: Name
+    max_age_days: Days
+
+
+class InStateDays(_Model):
+    """The relationship has been in its current state for at least this many days."""
+
+    in_state_days: Days
+
+
+class AllOf(_Model):
+    all: Annotated[list[Requirement], Field(min_length=1)]
+
+
+class AnyOf(_Model):
+    any: Annotated[list[Requirement], Field(min_length=1)]
+
+
+class NotReq(_Model):
+    not_: Requirement = Field(alias="not")
+
+
+class Check(_Model):
+    """A guard registered by the embedding program under ``check``; never evaluated as code."""
+
+    check: Name
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+_REQUIREMENT_TAGS = ("complete", "signed", "count", "current", "in_state_days", "all", "any", "not", "check")
+
+
+def _form(value: Any) -> str | None:
+    """The requirement form a mapping uses: the first of its keys that names one."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(by_alias=True)
+    if isinstance(value, dict):
+        for tag in _REQUIREMENT_TAGS:
+            if tag in value:
+                return tag
+    return None
+
+
+
+Requirement = Annotated[
+    Annotated[Complete, Tag("complete")]
+    | Annotated[Signed, Tag("signed")]
+    | Annotated[Count, Tag("count")]
+    | Annotated[Current, Tag("current")]
+    | Annotated[InStateDays, Tag("in_state_days")]
+    | Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotReq, Tag("not")]
+    | Annotated[Check, Tag("check")],
+    Discriminator(
+        _form,
+        custom_error_type="requirement_form",
+        custom_error_message="a requirement needs one of the keys: " + ", ".join(_REQUIREMENT_TAGS),
+    ),
+]
+
+
+# -- obligations ------------------------------------------------------------------------------------------------
+
+
+class _Timing(_Model):
+    within_days: Days | None = None
+    every_days: Annotated[int, Field(ge=1, le=36_600)] | None = None
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> _Timing:
+        if (self.within_days is None) == (self.every_days is None):
+            msg = "an obligation needs exactly one of within_days or every_days"
+            raise ValueError(msg)
+        return self
+
+
+class CompleteObligation(Complete, _Timing):
+    pass
+
+
+class SignedObligation(Signed, _Timing):
+    pass
+
+
+class CountObligation(Count, _Timing):
+    pass
+
+
+class CurrentObligation(Current, _Timing):
+    pass
+
+
+def _obligation_form(value: Any) -> str | None:
+    form = _form(value)
+    return form if form in {"complete", "signed", "count", "current"} else None
+
+
+Obligation = Annotated[
+    Annotated[CompleteObligation, Tag("complete")]
+    | Annotated[SignedObligation, Tag("signed")]
+    | Annotated[CountObligation, Tag("count")]
+    | Annotated[CurrentObligation, Tag("current")],
+    Discriminator(
+        _obligation_form,
+        custom_error_type="obligation_form",
+        custom_error_message="an obligation needs one of the keys complete, signed, count, current",
+    ),
+]
+
+
+# -- workflows --------------------------------------------------------------------------------------------------
+
+
+class Cardinality(_Model):
+    min: Annotated[int, Field(ge=0, le=10_000)] = 1
+    max: Annotated[int, Field(ge=1, le=10_000)] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Cardinality:
+        if self.max is not None and self.max < self.min:
+            msg = f"max ({self.max}) is below min ({self.min})"
+            raise ValueError(msg)
+        return self
+
+
+class Slot(_Model):
+    kind: Name
+    submitted_by: list[Name] | None = None
+    signed_by: list[Name] = Field(default_factory=list)
+    repeatable: bool = False
+    max_items: PositiveInt | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _cap_needs_repeatable(self) -> Slot:
+        if self.max_items is not None and not self.repeatable:
+            msg = "max_items applies to repeatable slots only; add `repeatable: true` or remove max_items"
+            raise ValueError(msg)
+        return self
+
+
+class State(_Model):
+    phase: Name | None = None
+    initial: bool = False
+    final: bool = False
+    outcome: Literal["success", "ended"] | None = None
+    obligations: list[Obligation] = Field(default_factory=list)
+    description: str = ""
+
+
+class Starts(_Model):
+    """The effect of a transition that starts a linked relationship in the same database transaction."""
+
+    workflow: WorkflowId
+    version: PositiveInt | None = None
+    roles: dict[Name, Name]
+    carry: list[Name] = Field(default_factory=list)
+
+
+class Transition(_Model):
+    trigger: Name
+    from_: Name | Literal["*"] | Annotated[list[Name], Field(min_length=1)] = Field(alias="from")
+    to: Name
+    by: list[Name] | None = None
+    requires: list[Requirement] = Field(default_factory=list)
+    reason: Literal["required", "optional"] = "optional"
+    after_days: Days | None = None
+    starts: Starts | None = None
+    description: str = ""
+
+
+class Workflow(_Model):
+    mentorflow: Literal[1]
+    workflow: WorkflowId
+    version: PositiveInt
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    description: str = ""
+    roles: Annotated[dict[Name, Cardinality], Field(min_length=1)]
+    phases: list[Name] = Field(default_factory=list)
+    artifacts: dict[Name, Slot] = Field(default_factory=dict)
+    states: Annotated[dict[Name, State], Field(min_length=1)]
+    transitions: list[Transition] = Field(default_factory=list)
+
+    @property
+    def initial_state(self) -> str:
+        return next(name for name, state in self.states.items() if state.initial)
+
+    def sources(self, transition: Transition) -> list[str]:
+        """The states a transition may fire from, with ``*`` expanded to every non-final state."""
+        if transition.from_ == "*":
+            return [name for name, state in self.states.items() if not state.final]
+        if isinstance(transition.from_, str):
+            return [transition.from_]
+        return list(transition.from_)
+
+
+# -- artifact kinds ---------------------------------------------------------------------------------------------
+
+FieldType = Literal["text", "int", "number", "bool", "date", "datetime", "choice", "list", "object"]
+SCALAR_TYPES = ("text", "int", "number", "bool", "date", "datetime")
+
+
+class FieldSpec(_Model):
+    type: FieldType
+    required: bool = True
+    description: str = ""
+    of: Literal["text", "int", "number", "bool", "date", "datetime"] | dict[Name, FieldSpec] | None = None
+    fields: dict[Name, FieldSpec] | None = None
+    min: float | None = None
+    max: float | None = None
+    min_length: Annotated[int, Field(ge=0)] | None = None
+    max_length: Annotated[int, Field(ge=1)] | None = None
+    min_items: Annotated[int, Field(ge=0)] | None = None
+    max_items: Annotated[int, Field(ge=1)] | None = None
+    choices: Annotated[list[str], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _keys_fit_type(self) -> FieldSpec:
+        allowed = {
+            "text": {"min_length", "max_length"},
+            "int": {"min", "max"},
+            "number": {"min", "max"},
+            "choice": {"choices"},
+            "list": {"of", "min_items", "max_items"},
+            "object": {"fields"},
+        }.get(self.type, set())
+        constraint_keys = {"of", "fields", "min", "max", "min_length", "max_length", "min_items", "max_items",
+                           "choices"}
+        misplaced = sorted(key for key in constraint_keys - allowed if getattr(self, key) is not None)
+        if misplaced:
+            msg = f"{', '.join(misplaced)} does not apply to type {self.type}"
+            raise ValueError(msg)
+        needed = {"choice": "choices", "list": "of", "object": "fields"}.get(self.type)
+        if needed and getattr(self, needed) is None:
+            msg = f"type {self.type} needs `{needed}`"
+            raise ValueError(msg)
+        for low, high in (("min", "max"), ("min_length", "max_length"), ("min_items", "max_items")):
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo is not None and hi is not None and hi < lo:
+                msg = f"{high} ({hi}) is below {low} ({lo})"
+                raise ValueError(msg)
+        return self
+
+
+class Kind(_Model):
+    mentorflow: Literal[1]
+    kind: Name
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    description: str = ""
+    fields: Annotated[dict[Name, FieldSpec], Field(min_length=1)]

@@ -1,0 +1,177 @@
+"""Turn a loaded YAML document into a ``Workflow`` or ``Kind``, translating pydantic's errors for authors.
+
+pydantic reports locations as tuples that mix YAML keys with the tags of tagged unions; we walk the model types
+along each location to tell them apart, so that an error points at the right line and, for an unknown key, lists
+the keys that section accepts.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+import typing
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from mentorflow.definitions.models import WORKFLOW_ID_PATTERN, Kind, Workflow
+from mentorflow.definitions.yamlsafe import Located, PathKey
+from mentorflow.errors import DefinitionError, DefinitionProblem
+
+__all__ = ["format_path", "parse_document"]
+
+_CODES = {
+    "extra_forbidden": "definition.unknown_key",
+    "missing": "definition.missing_key",
+    "string_pattern_mismatch": "definition.invalid_name",
+    "requirement_form": "definition.unknown_requirement",
+    "obligation_form": "definition.unknown_requirement",
+    "literal_error": "definition.invalid_value",
+}
+_NAME_HINT = "Names start with a lowercase letter and use only a-z, 0-9, '_' and '-'."
+_ID_HINT = "Workflow ids are 2 to 63 characters: a lowercase letter, then only a-z, 0-9 and '-'."
+
+
+def format_path(path: PathKey) -> str:
+    """``("transitions", 0, "requires")`` as ``transitions[0].requires``."""
+    text = ""
+    for element in path:
+        text += f"[{element}]" if isinstance(element, int) else (f".{element}" if text else str(element))
+    return text
+
+
+def parse_document(doc: Located) -> Workflow | Kind:
+    """Validate the structure of one document; raise ``DefinitionError`` listing every problem."""
+    value = doc.value
+    model: type[Workflow] | type[Kind]
+    if isinstance(value, dict) and "workflow" in value:
+        model = Workflow
+    elif isinstance(value, dict) and "kind" in value:
+        model = Kind
+    else:
+        raise DefinitionError([doc.problem(
+            "definition.not_a_definition", "the document is neither a workflow nor an artifact kind",
+            hint="Start the file with `mentorflow: 1` and either `workflow: ID` or `kind: NAME`.")])
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise DefinitionError(_problems(doc, model, exc.errors(include_url=False))) from None
+
+
+def _problems(doc: Located, model: type[BaseModel], errors: list[Any]) -> list[DefinitionProblem]:
+    """One problem per error, except for a value that fits no member of a plain union (``from: 3``): pydantic
+    fails it once per member; that is one problem, and none when a member got further into the value (``from:
+    [a, Bad]``, where the list member's own error says what is wrong)."""
+    walked = [(error, *_walk(model, tuple(error["loc"]))) for error in errors]
+    deeper = {tuple(error["loc"][:at]) for error, _, _, unions in walked for at in unions if len(error["loc"]) > at + 1}
+    slots: list[DefinitionProblem | list[tuple[Any, PathKey]]] = []
+    groups: dict[tuple[Any, ...], list[tuple[Any, PathKey]]] = {}
+    for error, path, allowed, unions in walked:
+        loc = tuple(error["loc"])
+        union = loc[:unions[-1]] if unions and len(loc) == unions[-1] + 1 else None
+        if union is None:
+            slots.append(_problem(doc, error, path, allowed))
+        elif union not in deeper:
+            if union not in groups:
+                groups[union] = []
+                slots.append(groups[union])
+            groups[union].append((error, path))
+    return [slot if isinstance(slot, DefinitionProblem) else _union_problem(doc, slot) for slot in slots]
+
+
+def _union_problem(doc: Located, failures: list[tuple[Any, PathKey]]) -> DefinitionProblem:
+    errors = [error for error, _ in failures]
+    path = failures[0][1]
+    named = next((error for error in errors if error["type"] == "string_pattern_mismatch"), None)
+    message = "; or ".join(_message(error, got=False) for error in errors)
+    if "input" in errors[0] and not isinstance(errors[0]["input"], dict | list):
+        message += f" (got {errors[0]['input']!r})"
+    return doc.problem("definition.invalid_value" if named is None else "definition.invalid_name",
+                       f"{format_path(path) or 'the document'}: {message}", path,
+                       "See docs/workflow-language.md for what this key takes." if named is None else _NAME_HINT)
+
+
+def _problem(doc: Located, error: Any, path: PathKey, allowed: list[str]) -> DefinitionProblem:
+    kind = error["type"]
+    code = _CODES.get(kind, "definition.invalid_value")
+    where = format_path(path[:-1] if kind in ("extra_forbidden", "missing") else path) or "the document"
+    if kind == "extra_forbidden":
+        message = f"unknown key {path[-1]!r} in {where}"
+        hint = f"Allowed keys here: {', '.join(allowed)}." if allowed else "Remove the key."
+    elif kind == "missing":
+        message = f"missing required key {error['loc'][-1]!r} in {where}"
+        hint = "Add the key."
+    else:
+        message = f"{where}: {_message(error)}"
+        hint = "See docs/workflow-language.md for what this key takes."
+    if kind == "string_pattern_mismatch":
+        hint = _ID_HINT if error.get("ctx", {}).get("pattern") == WORKFLOW_ID_PATTERN else _NAME_HINT
+    return doc.problem(code, message, path, hint)
+
+
+def _message(error: Any, *, got: bool = True) -> str:
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    if got and "input" in error and not isinstance(error["input"], dict | list):
+        message += f" (got {error['input']!r})"
+    return message
+
+
+def _walk(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[PathKey, list[str], list[int]]:
+    """The YAML path of a pydantic location (union tags removed), the keys the innermost model accepts, and the
+    indexes in ``loc`` where pydantic named the member of a plain union (a name the YAML does not have)."""
+    path: list[str | int] = []
+    current: Any = model
+    allowed: list[str] = []
+    unions: list[int] = []
+    dict_key_at = -1
+    for index, element in enumerate(loc):
+        if element == "[key]" and index == len(loc) - 1 and (dict_key_at == index - 1 or current is None):
+            break  # pydantic's marker for an invalid mapping key; the key itself is already in the path
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            allowed = [info.alias or name for name, info in current.model_fields.items()]
+            name = next((name for name, info in current.model_fields.items() if (info.alias or name) == element),
+                        None)
+            path.append(element)
+            current = _hints(current).get(name) if name is not None else None
+            continue
+        origin = get_origin(current)
+        if origin in (list, dict) and isinstance(element, int | str):
+            dict_key_at = index if origin is dict else dict_key_at
+            path.append(element)
+            current = get_args(current)[-1]
+        elif origin in (typing.Union, types.UnionType):
+            current = _tagged(current, element)
+            if current is None:  # a plain union: pydantic names the branch, the YAML has no such key
+                unions.append(index)
+                continue
+        else:
+            path.append(element)
+            current = None
+    return tuple(path), allowed, unions
+
+
+@functools.cache
+def _hints(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's field types with forward references resolved (pydantic keeps ``list[Requirement]`` as a string
+    in ``model_fields`` of the models defined before ``Requirement``)."""
+    return typing.get_type_hints(model, include_extras=True)
+
+
+def _unwrap(annotation: Any) -> Any:
+    while get_origin(annotation) is typing.Annotated:
+        annotation = get_args(annotation)[0]
+    args = [arg for arg in get_args(annotation) if arg is not type(None)]
+    if get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        return _unwrap(args[0])
+    return annotation
+
+
+def _tagged(union: Any, tag: Any) -> Any:
+    for member in get_args(union):
+        metadata = getattr(member, "__metadata__", ())
+        if any(getattr(item, "tag", None) == tag for item in metadata):
+            return member
+    return None

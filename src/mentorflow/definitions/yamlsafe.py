@@ -1,0 +1,231 @@
+"""A YAML loader safe for files written by people we do not control, that remembers where each value came from.
+
+PyYAML's ``safe_load`` is safe from code execution but not from the rest: it turns ``on``/``off``/``yes``/``no``
+into booleans (YAML 1.1), lets a later duplicate key silently win, and expands aliases without bound (the "billion
+laughs"). It also forgets positions, while a workflow author needs ``file:line:col`` for every error. So we compose
+the node graph with PyYAML and build plain Python values ourselves, recording the position of every path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mentorflow.errors import DefinitionError, DefinitionProblem
+
+__all__ = ["MAX_BYTES", "MAX_NODES", "Located", "Position", "load_text", "read_file"]
+
+MAX_BYTES = 1024 * 1024
+"""Files larger than this are refused before parsing."""
+MAX_NODES = 50_000
+"""The most values a document may expand to, aliases counted each time they are used."""
+MAX_DEPTH = 64
+
+Position = tuple[int, int]
+PathKey = tuple[str | int, ...]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: only true/false, so ``on`` and ``no`` stay strings."""
+
+
+# PyYAML resolves a bare `=` to the YAML 1.1 value type, then has no constructor for it: keep it a string.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:value")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@dataclass
+class Located:
+    """A loaded document and the position (line, column; 1-based) of every path in it."""
+
+    value: Any
+    file: str
+    positions: dict[PathKey, Position] = field(default_factory=dict)
+
+    def where(self, path: PathKey) -> Position:
+        """The position of ``path``, or of its nearest ancestor that has one (skipping unknown elements)."""
+        best: PathKey = ()
+        current: PathKey = ()
+        for element in path:
+            candidate = (*current, element)
+            if candidate in self.positions:
+                current = candidate
+                best = current
+        return self.positions.get(best, (1, 1))
+
+    def problem(self, code: str, message: str, path: PathKey = (), hint: str = "") -> DefinitionProblem:
+        line, column = self.where(path)
+        return DefinitionProblem(code, message, self.file, line, column, hint)
+
+
+def read_file(path: Path) -> Located:
+    """Load one YAML file, refusing oversized or undecodable files."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise _fail(name, "definition.too_large", f"the file is {size} bytes; the limit is {MAX_BYTES}",
+                        hint="Split the file: one workflow or artifact kind per file.")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _fail(name, "definition.unreadable", f"cannot read the file: {exc.strerror or exc}",
+                    hint="Check the path and its permissions.") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8")) + 1
+        raise DefinitionError([DefinitionProblem(
+            "definition.encoding", f"the file is not UTF-8 (byte {exc.start}: {raw[exc.start]:#04x})", name, line,
+            column, "Save the file as UTF-8.",
+        )]) from exc
+    return load_text(text, name)
+
+
+def load_text(text: str, file: str = "<string>") -> Located:
+    """Load YAML text into plain values (dict, list, str, int, float, bool, None, date) with positions."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise _fail(file, "definition.too_large", f"the document is larger than {MAX_BYTES} bytes",
+                    hint="Split the document.")
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # the reader refuses control characters before parsing starts
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        raise DefinitionError([DefinitionProblem(
+            "definition.syntax", f"invalid YAML: {exc.reason} (character #x{exc.character:04x})", file, line,
+            column, "Remove the control character, or write it as an escape in a double-quoted string.",
+        )]) from exc
+    try:
+        node = loader.get_single_node()
+    except RecursionError as exc:  # PyYAML composes nested collections recursively
+        raise _fail(file, "definition.too_complex", f"the document nests deeper than {MAX_DEPTH} levels",
+                    hint="Flatten the structure.") from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        context = exc.context or ""
+        if context and exc.context_mark is not None and exc.context_mark is not mark:  # e.g. an unclosed bracket
+            context += f" that starts at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
+        message = ", ".join(part for part in (context, exc.problem or "") if part)
+        raise DefinitionError([DefinitionProblem("definition.syntax", f"invalid YAML: {message}", file, line, column,
+                                                 "Fix the YAML syntax at this position.")]) from exc
+    except yaml.YAMLError as exc:
+        raise _fail(file, "definition.syntax", f"invalid YAML: {exc}", hint="Fix the YAML syntax.") from exc
+    finally:
+        loader.dispose()
+    located = Located(None, file)
+    if node is not None:
+        builder = _Builder(loader, located)
+        located.value = builder.build(node, (), 0)
+    return located
+
+
+class _Builder:
+    """Builds values from composed nodes, bounding expansion and refusing duplicate keys and cycles."""
+
+    def __init__(self, loader: _Loader, located: Located) -> None:
+        self.loader = loader
+        self.located = located
+        self.nodes = 0
+        self.stack: set[int] = set()
+
+    def _error(self, node: yaml.Node, code: str, message: str, hint: str) -> DefinitionError:
+        mark = node.start_mark
+        return DefinitionError([DefinitionProblem(code, message, self.located.file, mark.line + 1,
+                                                  mark.column + 1, hint)])
+
+    def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self._error(node, "definition.too_complex",
+                              f"the document expands to more than {MAX_NODES} values (aliases included)",
+                              "Use fewer aliases; a definition never needs this many values.")
+        if depth > MAX_DEPTH:
+            raise self._error(node, "definition.too_complex", f"the document nests deeper than {MAX_DEPTH} levels",
+                              "Flatten the structure.")
+        self.located.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if id(node) in self.stack:
+            raise self._error(node, "definition.too_complex", "an alias refers to a node that contains it",
+                              "Remove the recursive alias.")
+        self.stack.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(child, (*path, index), depth + 1) for index, child in enumerate(node.value)]
+            return self._mapping(node, path, depth)
+        finally:
+            self.stack.discard(id(node))
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        # PyYAML's constructors fail on malformed explicitly tagged scalars (`!!int ''`, `!!bool x`) with bare
+        # lookup and index errors, not only with YAMLError.
+        except (yaml.YAMLError, ValueError, OverflowError, LookupError, AttributeError) as exc:
+            reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else exc
+            raise self._error(node, "definition.syntax", f"invalid value {node.value!r}: {reason}",
+                              "Quote the value if it is meant as text.") from exc
+
+    def _mapping(self, node: yaml.Node, path: PathKey, depth: int) -> dict[Any, Any]:
+        # Merge keys are resolved here rather than by PyYAML's flatten_mapping, which rewrites the shared node
+        # in place (so a second use of an anchor saw merged keys as duplicates) and copies merged keys eagerly
+        # (so nested merges grew exponentially before any value was counted).
+        seen: dict[Any, yaml.Node] = {}
+        merge: yaml.Node | None = None
+        explicit: list[tuple[Any, yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            is_merge = key_node.tag == "tag:yaml.org,2002:merge"
+            key = _MERGE if is_merge else self._key(key_node)
+            if key in seen:
+                first = seen[key].start_mark
+                raise self._error(key_node, "definition.duplicate_key",
+                                  f"duplicate key {'<<' if is_merge else key!r} (first defined at line "
+                                  f"{first.line + 1})", "Keep one of the two entries.")
+            seen[key] = key_node
+            if is_merge:
+                merge = value_node
+            else:
+                explicit.append((key, key_node, value_node))
+        result = {} if merge is None else self._merge(merge, path, depth)
+        for key, key_node, value_node in explicit:
+            child = (*path, key)
+            self.located.positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.build(value_node, child, depth + 1)
+        return result
+
+    def _merge(self, node: yaml.Node, path: PathKey, depth: int) -> dict[Any, Any]:
+        """The mappings of ``<<: *a`` or ``<<: [*a, *b]``; the earlier one wins, as in YAML's merge type."""
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        if not all(isinstance(source, yaml.MappingNode) for source in sources):
+            raise self._error(node, "definition.syntax", "invalid merge: `<<` takes a mapping or a list of "
+                              "mappings", "Merge only mappings with <<.")
+        merged: dict[Any, Any] = {}
+        for source in reversed(sources):  # built last, the winning mapping also keeps its keys' positions
+            merged.update(self.build(source, path, depth + 1))
+        return merged
+
+    def _key(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self._error(node, "definition.syntax", "a mapping key must be a plain value, not a list or mapping",
+                              "Use a name as the key.")
+        return self._scalar(node)
+
+
+_MERGE = object()
+"""The key under which a mapping's merge (``<<``) is remembered while looking for duplicate keys."""
+
+
+def _fail(file: str, code: str, message: str, *, hint: str) -> DefinitionError:
+    return DefinitionError([DefinitionProblem(code, message, file, 1, 1, hint)])

@@ -1,0 +1,245 @@
+"""Requirements evaluated to blockers, and obligations evaluated to due dates.
+
+A requirement never answers just "no": it returns one blocker per reason, each with a stable code and a message
+that names the slot, the role and the people concerned, so that a pair knows exactly what to do next. Evaluation
+is side-effect free and always reports every blocker, not the first one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mentorflow.definitions.models import (
+    AllOf,
+    AnyOf,
+    Check,
+    Complete,
+    Count,
+    CountObligation,
+    Current,
+    InStateDays,
+    NotReq,
+    Obligation,
+    Requirement,
+    Signed,
+)
+from mentorflow.definitions.render import describe
+from mentorflow.engine.snapshot import ItemView, Snapshot
+from mentorflow.types import Blocker, ObligationState
+
+__all__ = ["GuardContext", "GuardFunction", "evaluate", "evaluate_obligation"]
+
+DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """What a custom guard (``check: NAME``) may look at. Guards must not write anything."""
+
+    relationship: str
+    workflow: str
+    state: str
+    program: str | None
+    participants: Mapping[str, list[str]]
+    args: Mapping[str, Any]
+    now: dt.datetime
+    snapshot: Snapshot = field(repr=False)
+
+
+GuardFunction = Callable[[GuardContext], "str | None"]
+
+
+@dataclass(frozen=True)
+class _Eval:
+    snapshot: Snapshot
+    now: dt.datetime
+    guards: Mapping[str, GuardFunction]
+    since: dt.datetime | None = None
+    """Obligations that recur count only what was dated at or after this moment."""
+
+
+def evaluate(
+    requirement: Requirement,
+    snapshot: Snapshot,
+    now: dt.datetime,
+    guards: Mapping[str, GuardFunction] | None = None,
+) -> list[Blocker]:
+    """Every blocker of ``requirement`` on ``snapshot`` at ``now``; an empty list means it holds."""
+    return _evaluate(requirement, _Eval(snapshot, now, guards or {}))
+
+
+def _blocker(code: str, message: str, requirement: Requirement) -> Blocker:
+    return Blocker(code=code, message=message, requirement=requirement.model_dump(by_alias=True, exclude_defaults=True))
+
+
+def _who(people: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{role} {person}" for person, role in people)
+
+
+def _evaluate(requirement: Requirement, ctx: _Eval) -> list[Blocker]:  # noqa: PLR0911 - one branch per form
+    if isinstance(requirement, Complete):
+        return _complete(requirement, ctx)
+    if isinstance(requirement, Signed):
+        return _signed(requirement, ctx)
+    if isinstance(requirement, Count):
+        return _count(requirement, ctx)
+    if isinstance(requirement, Current):
+        return _current(requirement, ctx)
+    if isinstance(requirement, InStateDays):
+        days = (ctx.now - ctx.snapshot.entered_at) / DAY
+        if days >= requirement.in_state_days:
+            return []
+        return [_blocker("state.too_early", f"in state {ctx.snapshot.state!r} for {int(days)} of the "
+                         f"{requirement.in_state_days} days required", requirement)]
+    if isinstance(requirement, AllOf):
+        return [blocker for child in requirement.all for blocker in _evaluate(child, ctx)]
+    if isinstance(requirement, AnyOf):
+        if any(not _evaluate(child, ctx) for child in requirement.any):
+            return []
+        return [_blocker("any.none_held", f"none of these holds: {' / '.join(describe(c) for c in requirement.any)}",
+                         requirement)]
+    if isinstance(requirement, NotReq):
+        if _evaluate(requirement.not_, ctx):
+            return []
+        return [_blocker("not.held", f"this must not hold, but does: {describe(requirement.not_)}", requirement)]
+    return _check(requirement, ctx)
+
+
+def _dated(item: ItemView, ctx: _Eval) -> bool:
+    return ctx.since is None or item.latest.submitted_at >= ctx.since
+
+
+def _complete(requirement: Complete, ctx: _Eval) -> list[Blocker]:
+    slot_name = requirement.complete
+    slot = ctx.snapshot.slot(slot_name)
+    if requirement.by:
+        done = {item.owner for item in ctx.snapshot.complete_items(slot_name) if _dated(item, ctx)}
+        return [_blocker("artifact.missing", f"{role} {person} has not submitted a complete {slot_name}", requirement)
+                for person, role in ctx.snapshot.people(requirement.by) if person not in done]
+    latest = ctx.snapshot.latest(slot_name)
+    if latest is None or not _dated(latest, ctx):
+        return [_missing(slot_name, slot.submitted_by, ctx, requirement)]
+    if not latest.latest.complete:
+        return [_incomplete(slot_name, latest, requirement)]
+    return []
+
+
+def _missing(slot_name: str, roles: list[str] | None, ctx: _Eval, requirement: Requirement) -> Blocker:
+    who = _who(ctx.snapshot.people(roles))
+    recent = " recently" if ctx.since is not None else ""
+    return _blocker("artifact.missing", f"no {slot_name} has been submitted{recent}"
+                    + (f" (to be submitted by {who})" if who else ""), requirement)
+
+
+def _incomplete(slot_name: str, item: ItemView, requirement: Requirement) -> Blocker:
+    missing = item.latest.missing
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")  # noqa: PLR2004
+    return _blocker("artifact.incomplete", f"{slot_name} revision {item.latest.number} is incomplete: "
+                    f"missing {shown}", requirement)
+
+
+def _signed(requirement: Signed, ctx: _Eval) -> list[Blocker]:
+    slot_name = requirement.signed
+    slot = ctx.snapshot.slot(slot_name)
+    latest = ctx.snapshot.latest(slot_name)
+    if latest is None:
+        return [_missing(slot_name, slot.submitted_by, ctx, requirement)]
+    if not latest.latest.complete:
+        return [_incomplete(slot_name, latest, requirement)]
+    signatures = latest.latest.signatures
+    return [_blocker("artifact.unsigned", f"{slot_name} revision {latest.latest.number} is not signed by {role} "
+                     f"{person}", requirement)
+            for person, role in ctx.snapshot.people(requirement.by or slot.signed_by)
+            if person not in signatures or (ctx.since is not None and signatures[person][1] < ctx.since)]
+
+
+def _count(requirement: Count, ctx: _Eval) -> list[Blocker]:
+    slot_name = requirement.count
+    since = ctx.since or (ctx.snapshot.entered_at if requirement.since == "state" else None)
+    have = sum(1 for item in ctx.snapshot.complete_items(slot_name)
+               if since is None or item.latest.submitted_at >= since)
+    if have >= requirement.min:
+        return []
+    window = ("in the last period" if ctx.since is not None else
+              (f"since entering {ctx.snapshot.state!r}" if requirement.since == "state" else "since the start"))
+    return [_blocker("artifact.too_few", f"{have} of {requirement.min} complete {slot_name} items {window}",
+                     requirement)]
+
+
+def _current(requirement: Current, ctx: _Eval) -> list[Blocker]:
+    slot_name = requirement.current
+    complete = [item for item in ctx.snapshot.complete_items(slot_name) if _dated(item, ctx)]
+    if not complete:
+        return [_missing(slot_name, ctx.snapshot.slot(slot_name).submitted_by, ctx, requirement)]
+    newest = max(item.latest.submitted_at for item in complete)
+    age = (ctx.now - newest) / DAY
+    if age <= requirement.max_age_days:
+        return []
+    return [_blocker("artifact.stale", f"the latest complete {slot_name} is {int(age)} days old; at most "
+                     f"{requirement.max_age_days} allowed", requirement)]
+
+
+def _check(requirement: Check, ctx: _Eval) -> list[Blocker]:
+    guard = ctx.guards.get(requirement.check)
+    if guard is None:
+        return [_blocker("guard.failed", f"no guard is registered under {requirement.check!r}", requirement)]
+    snapshot = ctx.snapshot
+    context = GuardContext(snapshot.id, snapshot.bundle.workflow.workflow, snapshot.state, snapshot.program,
+                           {role: list(people) for role, people in snapshot.participants.items()},
+                           dict(requirement.args), ctx.now, snapshot)
+    try:
+        result = guard(context)
+    except Exception as exc:  # noqa: BLE001 - a platform's guard must not break evaluation of the others
+        return [_blocker("guard.failed", f"guard {requirement.check!r} raised {type(exc).__name__}: {exc}",
+                         requirement)]
+    return [] if result is None else [_blocker("guard.failed", str(result), requirement)]
+
+
+# -- obligations ------------------------------------------------------------------------------------------------
+
+
+def evaluate_obligation(obligation: Obligation, snapshot: Snapshot, now: dt.datetime) -> ObligationState:
+    """When an obligation is due, whether it is met, and whether it is overdue (strictly after ``due_at``)."""
+    label = describe(obligation) + (f" within {obligation.within_days} days" if obligation.within_days is not None
+                                    else f" every {obligation.every_days} days")
+    if obligation.within_days is not None:
+        due_at = snapshot.entered_at + obligation.within_days * DAY
+        met = not _evaluate(obligation, _Eval(snapshot, now, {}))
+        return ObligationState(requirement=label, due_at=due_at, met=met, overdue=not met and now > due_at)
+    period = (obligation.every_days or 1) * DAY
+    anchor = _anchor(obligation, snapshot)
+    due_at = max(snapshot.entered_at, anchor or snapshot.entered_at) + period
+    met = not _evaluate(obligation, _Eval(snapshot, now, {}, since=now - period))
+    return ObligationState(requirement=label, due_at=due_at, met=met, overdue=now > due_at)
+
+
+def _anchor(obligation: Obligation, snapshot: Snapshot) -> dt.datetime | None:
+    """The moment the recurring requirement was last fulfilled; it lapses one period later."""
+    if isinstance(obligation, CountObligation):
+        dates = sorted((item.latest.submitted_at for item in snapshot.complete_items(obligation.count)),
+                       reverse=True)
+        return dates[obligation.min - 1] if len(dates) >= obligation.min else None
+    if isinstance(obligation, Complete) and obligation.by:
+        per_person = []
+        for person, _ in snapshot.people(obligation.by):
+            mine = [item.latest.submitted_at for item in snapshot.complete_items(obligation.complete)
+                    if item.owner == person]
+            if not mine:
+                return None
+            per_person.append(max(mine))
+        return min(per_person) if per_person else None
+    slot_name = obligation.complete if isinstance(obligation, Complete) else (
+        obligation.signed if isinstance(obligation, Signed) else obligation.current)  # type: ignore[union-attr]
+    latest = snapshot.latest(slot_name)
+    if latest is None or not latest.latest.complete:
+        return None
+    if isinstance(obligation, Signed):
+        signers = snapshot.people(obligation.by or snapshot.slot(slot_name).signed_by)
+        signed = [latest.latest.signatures.get(person) for person, _ in signers]
+        if not signed or any(entry is None for entry in signed):
+            return None
+        return max(entry[1] for entry in signed if entry is not None)
+    return latest.latest.submitted_at

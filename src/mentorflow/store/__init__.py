@@ -1,0 +1,11 @@
+"""Persistence: the only package that imports SQLAlchemy and Alembic.
+
+``db`` holds connections, transactions and migrations; ``tables`` the schema; ``repo`` the reads and writes of
+relationships and their hash-chained event log; ``queries`` the bulk reads behind audits and verification.
+"""
+
+from sqlalchemy import Engine
+
+from mentorflow.store.db import Session, after_commit, connect, read, transaction, upgrade
+
+__all__ = ["Engine", "Session", "after_commit", "connect", "read", "transaction", "upgrade"]

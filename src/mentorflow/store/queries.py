@@ -1,0 +1,101 @@
+"""Bulk reads for audits, ticks and verification: a few queries for many relationships, never one per row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mentorflow.engine.snapshot import Snapshot
+from mentorflow.store.db import from_db, to_db
+from mentorflow.store.repo import _load_artifacts, bundle_by_hash
+from mentorflow.store.tables import Definition, EventRow, ParticipantRow, RelationshipRow, RevisionRow, SignatureRow
+
+__all__ = ["RelationshipRecords", "due_candidates", "load_snapshots", "records"]
+
+BATCH = 2000
+
+
+def load_snapshots(
+    session: Session,
+    *,
+    workflow: str | None = None,
+    program: str | None = None,
+    state: str | None = None,
+    ids: Sequence[str] | None = None,
+) -> Iterator[Snapshot]:
+    """Snapshots of every relationship matching the filters, loaded in batches."""
+    query = select(RelationshipRow).order_by(RelationshipRow.started_at, RelationshipRow.id)
+    if workflow is not None:
+        query = query.where(RelationshipRow.workflow == workflow)
+    if program is not None:
+        query = query.where(RelationshipRow.program == program)
+    if state is not None:
+        query = query.where(RelationshipRow.state == state)
+    if ids is not None:
+        query = query.where(RelationshipRow.id.in_(list(ids)))
+    rows = list(session.scalars(query))
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start:start + BATCH]
+        snapshots = {row.id: Snapshot(row.id, bundle_by_hash(session, row.definition_hash), row.state,
+                                      from_db(row.entered_at), from_db(row.started_at), row.program,
+                                      from_db(row.last_event_at), row.seq, row.last_hash, row.lock_version)
+                     for row in batch}
+        people = session.execute(select(ParticipantRow.relationship_id, ParticipantRow.person, ParticipantRow.role)
+                                 .where(ParticipantRow.relationship_id.in_(snapshots),
+                                        ParticipantRow.left_at.is_(None))
+                                 .order_by(ParticipantRow.id))
+        for rel_id, person, role in people:
+            snapshots[rel_id].add_participant(person, role)
+        _load_artifacts(session, list(snapshots.values()))
+        yield from snapshots.values()
+
+
+def due_candidates(session: Session, now: dt.datetime) -> list[str]:
+    """Ids of relationships sitting in a state with a timed transition whose delay has passed."""
+    ids: list[str] = []
+    for definition_hash in session.scalars(select(Definition.hash)):
+        workflow = bundle_by_hash(session, definition_hash).workflow
+        for transition in workflow.transitions:
+            if transition.after_days is None:
+                continue
+            limit = to_db(now - dt.timedelta(days=transition.after_days))
+            ids += session.scalars(select(RelationshipRow.id).where(
+                RelationshipRow.definition_hash == definition_hash,
+                RelationshipRow.state.in_(workflow.sources(transition)),
+                RelationshipRow.entered_at <= limit).order_by(RelationshipRow.id))
+    return list(dict.fromkeys(ids))
+
+
+@dataclass
+class RelationshipRecords:
+    """Every row that belongs to one relationship, as verification needs them."""
+
+    row: RelationshipRow
+    events: list[EventRow] = field(default_factory=list)
+    participants: list[ParticipantRow] = field(default_factory=list)
+    revisions: list[RevisionRow] = field(default_factory=list)
+    signatures: list[SignatureRow] = field(default_factory=list)
+    definition_body: str | None = None
+
+
+def records(session: Session) -> Iterator[RelationshipRecords]:
+    """Every relationship with all its rows, in batches."""
+    ids = list(session.scalars(select(RelationshipRow.id).order_by(RelationshipRow.id)))
+    bodies = dict(session.execute(select(Definition.hash, Definition.body)).tuples().all())
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start:start + BATCH]
+        found = {row.id: RelationshipRecords(row) for row in
+                 session.scalars(select(RelationshipRow).where(RelationshipRow.id.in_(batch)))}
+        for table, attribute in ((EventRow, "events"), (ParticipantRow, "participants"),
+                                 (RevisionRow, "revisions"), (SignatureRow, "signatures")):
+            order = (table.seq,) if table is EventRow else (table.id,)  # type: ignore[attr-defined]
+            for record in session.scalars(select(table).where(table.relationship_id.in_(batch))  # type: ignore[attr-defined]
+                                          .order_by(*order)):
+                getattr(found[record.relationship_id], attribute).append(record)
+        for rel_id in batch:
+            found[rel_id].definition_body = bodies.get(found[rel_id].row.definition_hash)
+            yield found[rel_id]

@@ -1,0 +1,143 @@
+"""The tables, as typed SQLAlchemy models. Every name starts with ``mentorflow_`` to sit beside a platform's own.
+
+The event log is the source of truth; the other tables are its materialised view, kept in step in the same
+transaction and checked against it by ``verify``. Times are stored as naive UTC, the one form both SQLite and
+PostgreSQL keep exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["Base", "Definition", "EventRow", "ParticipantRow", "RelationshipRow", "RevisionRow", "SignatureRow"]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(200)
+NAME = String(63)
+HASH = String(64)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Definition(Base):
+    """A workflow bundle (workflow plus the kinds it uses), stored once by content hash."""
+
+    __tablename__ = "mentorflow_definitions"
+    __table_args__ = (UniqueConstraint("workflow", "version"),)
+
+    hash: Mapped[str] = mapped_column(HASH, primary_key=True)
+    workflow: Mapped[str] = mapped_column(NAME)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class RelationshipRow(Base):
+    """The cached head of a relationship's event log: state, timing, and the compare-and-set version."""
+
+    __tablename__ = "mentorflow_relationships"
+    __table_args__ = (
+        Index("ix_mentorflow_relationships_workflow_state", "workflow", "state"),
+        Index("ix_mentorflow_relationships_program", "program"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workflow: Mapped[str] = mapped_column(NAME)
+    workflow_version: Mapped[int] = mapped_column(Integer)
+    definition_hash: Mapped[str] = mapped_column(ForeignKey("mentorflow_definitions.hash"))
+    state: Mapped[str] = mapped_column(NAME)
+    final: Mapped[bool] = mapped_column(Boolean)
+    program: Mapped[str | None] = mapped_column(ID)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_event_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(HASH)
+    lock_version: Mapped[int] = mapped_column(Integer)
+
+
+class ParticipantRow(Base):
+    __tablename__ = "mentorflow_participants"
+    __table_args__ = (Index("ix_mentorflow_participants_relationship", "relationship_id", "left_at"),
+                      Index("ix_mentorflow_participants_person", "person"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    relationship_id: Mapped[str] = mapped_column(ForeignKey("mentorflow_relationships.id"))
+    person: Mapped[str] = mapped_column(ID)
+    role: Mapped[str] = mapped_column(NAME)
+    joined_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    left_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class RevisionRow(Base):
+    """One immutable submission of a document or item; ``item`` is 0 for a plain slot."""
+
+    __tablename__ = "mentorflow_revisions"
+    __table_args__ = (UniqueConstraint("relationship_id", "slot", "item", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    relationship_id: Mapped[str] = mapped_column(ForeignKey("mentorflow_relationships.id"))
+    slot: Mapped[str] = mapped_column(NAME)
+    item: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(HASH)
+    complete: Mapped[bool] = mapped_column(Boolean)
+    missing: Mapped[str] = mapped_column(Text)
+    submitted_by: Mapped[str] = mapped_column(ID)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    origin: Mapped[str | None] = mapped_column(Text)
+
+
+class SignatureRow(Base):
+    """A participant's signature, bound to the content hash of the revision it signs."""
+
+    __tablename__ = "mentorflow_signatures"
+    __table_args__ = (UniqueConstraint("revision_id", "person"),
+                      Index("ix_mentorflow_signatures_relationship", "relationship_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("mentorflow_revisions.id"))
+    relationship_id: Mapped[str] = mapped_column(ForeignKey("mentorflow_relationships.id"))
+    person: Mapped[str] = mapped_column(ID)
+    role: Mapped[str] = mapped_column(NAME)
+    content_hash: Mapped[str] = mapped_column(HASH)
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class EventRow(Base):
+    """One entry of a relationship's hash-chained, append-only log; ``seq`` is gapless per relationship."""
+
+    __tablename__ = "mentorflow_events"
+    __table_args__ = (UniqueConstraint("relationship_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    relationship_id: Mapped[str] = mapped_column(ForeignKey("mentorflow_relationships.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(210))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    payload: Mapped[str] = mapped_column(Text)
+    hash: Mapped[str] = mapped_column(HASH)

@@ -1,0 +1,158 @@
+"""Tamper evidence: recompute every hash chain and replay every relationship against its pinned definition.
+
+The event log is the source of truth. Replaying it rebuilds participants, revisions, signatures and state with the
+same snapshot methods the engine uses, re-checks that each transition was allowed when it fired (or was a recorded
+override), and compares the result with the cached rows; any difference names the relationship and what differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from mentorflow.canonical import GENESIS, canonical_json, event_hash, sha256_hex
+from mentorflow.definitions import Bundle
+from mentorflow.engine.actions import blockers_of
+from mentorflow.engine.machine import compiled
+from mentorflow.engine.snapshot import PLAIN_ITEM, RevisionView, Snapshot
+from mentorflow.errors import MentorflowError, UnknownTransition
+from mentorflow.store.db import from_db
+from mentorflow.store.queries import RelationshipRecords
+from mentorflow.types import BrokenRelationship
+
+__all__ = ["check_relationship"]
+
+
+def check_relationship(records: RelationshipRecords) -> BrokenRelationship | None:
+    """The problems of one relationship, or None when its chain and rows are intact."""
+    problems = _chain(records)
+    if not problems:
+        try:
+            problems = _replay(records)
+        except (MentorflowError, KeyError, ValueError, TypeError) as exc:
+            problems = [f"replay failed: {exc}"]
+    return BrokenRelationship(relationship=records.row.id, problems=problems) if problems else None
+
+
+def _chain(records: RelationshipRecords) -> list[str]:
+    problems = []
+    previous = GENESIS
+    for expected, event in enumerate(records.events, start=1):
+        if event.seq != expected:
+            problems.append(f"event seq {event.seq} found where {expected} was expected (a gap or an insertion)")
+            break
+        try:
+            payload = json.loads(event.payload)
+        except ValueError:
+            problems.append(f"event {event.seq} has an unreadable payload")
+            break
+        recomputed = event_hash(previous, event.relationship_id, event.seq, event.kind, event.actor,
+                                from_db(event.at).isoformat(), payload)
+        if recomputed != event.hash:
+            problems.append(f"event {event.seq} ({event.kind}) does not match its hash: it was edited or moved")
+            break
+        previous = event.hash
+    if not records.events:
+        problems.append("the relationship has no events")
+    elif not problems and (records.row.seq != len(records.events) or records.row.last_hash != previous):
+        problems.append(f"the cached head (seq {records.row.seq}) does not match the log's last event "
+                        f"(seq {len(records.events)}): events were removed or the row was edited")
+    return problems
+
+
+class _Replay:
+    def __init__(self, records: RelationshipRecords, bundle: Bundle) -> None:
+        self.records = records
+        first = records.events[0]
+        payload = json.loads(first.payload)
+        at = from_db(first.at)
+        self.snapshot = Snapshot(records.row.id, bundle, bundle.workflow.initial_state, at, at, payload["program"], at)
+        for person in payload["participants"]:
+            self.snapshot.add_participant(person["person"], person["role"])
+        self.problems: list[str] = []
+        self.revisions: dict[tuple[str, int, int], str] = {}
+        self.signatures: set[tuple[str, int, int, str]] = set()
+
+    def run(self) -> list[str]:
+        for event in self.records.events[1:]:
+            self.apply(event.seq, event.kind, event.actor, from_db(event.at), json.loads(event.payload))
+        self.snapshot.last_event_at = from_db(self.records.events[-1].at)
+        self.compare()
+        return self.problems
+
+    def apply(self, seq: int, kind: str, actor: str, at: dt.datetime, payload: dict[str, Any]) -> None:
+        snapshot = self.snapshot
+        if kind == "joined":
+            snapshot.add_participant(payload["person"], payload["role"])
+        elif kind == "left":
+            snapshot.remove_participant(payload["person"])
+        elif kind == "submitted":
+            item = payload["item"] or PLAIN_ITEM
+            snapshot.add_revision(payload["slot"], RevisionView(payload["revision"], payload["complete"],
+                                                                payload["missing"], payload["content_hash"],
+                                                                payload.get("submitted_by", actor),
+                                                                at), item)
+            self.revisions[(payload["slot"], item, payload["revision"])] = payload["content_hash"]
+        elif kind == "signed":
+            item = payload["item"] or PLAIN_ITEM
+            latest = snapshot.items[payload["slot"]][item].latest
+            if latest.number != payload["revision"] or latest.content_hash != payload["content_hash"]:
+                self.problems.append(f"event {seq} signs {payload['slot']} revision {payload['revision']}, "
+                                     "which is not the latest revision's content")
+            snapshot.add_signature(payload["slot"], item, payload["person"], payload["role"], at)
+            self.signatures.add((payload["slot"], item, payload["revision"], payload["person"]))
+        elif kind in ("transitioned", "overridden"):
+            self.transition(seq, kind, at, payload)
+
+    def transition(self, seq: int, kind: str, at: dt.datetime, payload: dict[str, Any]) -> None:
+        snapshot = self.snapshot
+        try:
+            transition = compiled(snapshot.bundle).find(snapshot.state, payload["trigger"])
+        except UnknownTransition:
+            self.problems.append(f"event {seq} fires {payload['trigger']!r} from {snapshot.state!r}, which the "
+                                 "definition does not allow")
+            return
+        if payload["from"] != snapshot.state or payload["to"] != transition.to:
+            self.problems.append(f"event {seq} moves {payload['from']!r} -> {payload['to']!r}; the definition "
+                                 f"says {snapshot.state!r} -> {transition.to!r}")
+        if kind == "transitioned":
+            # Custom guards belong to the platform and cannot be replayed here; everything else must have held.
+            blockers = [b for b in blockers_of(snapshot, transition, at, {}) if b.code != "guard.failed"]
+            if blockers:
+                self.problems.append(f"event {seq} fired {payload['trigger']!r} while blocked: "
+                                     + "; ".join(b.message for b in blockers))
+        snapshot.move(transition.to, at)
+
+    def compare(self) -> None:
+        row, snapshot = self.records.row, self.snapshot
+        if row.state != snapshot.state or from_db(row.entered_at) != snapshot.entered_at:
+            self.problems.append(f"cached state {row.state!r} (entered {from_db(row.entered_at):%Y-%m-%d %H:%M}) "
+                                 f"differs from the replayed {snapshot.state!r}")
+        if row.final != snapshot.final:
+            self.problems.append("the cached final flag differs from the replayed state")
+        active = sorted((p.person, p.role) for p in self.records.participants if p.left_at is None)
+        if active != sorted(snapshot.people()):
+            self.problems.append("the participants table differs from the joined/left events")
+        stored = {(r.slot, r.item, r.number): r for r in self.records.revisions}
+        if set(stored) != set(self.revisions):
+            self.problems.append("the revisions table differs from the submitted events")
+        for key, revision in stored.items():
+            if sha256_hex(revision.content) != self.revisions.get(key):
+                self.problems.append(f"{revision.slot} revision {revision.number} content does not match the hash "
+                                     "recorded when it was submitted")
+        by_id = {r.id: (r.slot, r.item, r.number) for r in self.records.revisions}
+        signed = {(*by_id.get(s.revision_id, ("?", 0, 0)), s.person) for s in self.records.signatures}
+        if signed != self.signatures:
+            self.problems.append("the signatures table differs from the signed events")
+
+
+def _replay(records: RelationshipRecords) -> list[str]:
+    if records.definition_body is None:
+        return ["its definition is missing"]
+    if sha256_hex(canonical_json(json.loads(records.definition_body))) != records.row.definition_hash:
+        return ["its stored definition does not match its hash: the definition was edited"]
+    first = json.loads(records.events[0].payload)
+    if records.events[0].kind != "started" or first.get("definition") != records.row.definition_hash:
+        return ["the first event is not the start on the pinned definition"]
+    return _Replay(records, Bundle.from_json(records.definition_body)).run()
