@@ -71,7 +71,7 @@ def build_standing(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, Gu
         program=snapshot.program, state=snapshot.state, phase=snapshot.phase, final=snapshot.final,
         days_in_state=_days(now - snapshot.entered_at), participants=_participants(snapshot),
         next=[t.trigger for t in triggers if t.allowed and not t.reason_required],
-        blockers=[StandingBlocker(trigger=t.trigger, code=b.code, message=b.message)
+        blockers=[StandingBlocker(trigger=t.trigger, code=b.code, message=b.message, requirement=b.requirement)
                   for t in triggers for b in t.blockers],
         overdue=[o for o in obligations_of(snapshot, now) if o.overdue],
         last_activity_at=snapshot.last_event_at, stalled_days=_days(now - snapshot.last_event_at))

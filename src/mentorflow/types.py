@@ -181,6 +181,7 @@ class StandingBlocker(_Frozen):
     trigger: str
     code: str
     message: str
+    requirement: dict[str, Any] = {}
 
 
 class Standing(_Frozen):

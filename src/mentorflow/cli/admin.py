@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mentorflow.cli.app import Context, cli, format_option, pass_context
-from mentorflow.cli.output import abbreviate, emit_json, render_csv, render_table
+from mentorflow.cli.output import emit_json, render_csv, render_table
 from mentorflow.errors import BrokenChain
 
 if TYPE_CHECKING:
@@ -25,43 +25,37 @@ def init(obj: Context) -> None:
     click.echo(f"database ready: {obj.mf.engine.url.render_as_string(hide_password=True)}")
 
 
-def _people(standing: Standing, width: int) -> str:
+def _people(standing: Standing) -> str:
     names = [p.person for p in standing.participants]
     if not names:
         return "-"
-    text = names[0] if len(names) == 1 else f"{names[0]} +{len(names) - 1}"
-    return abbreviate(text, width)
+    return names[0] if len(names) == 1 else f"{names[0]} +{len(names) - 1}"
+
+
+def _short(code: str, requirement: dict[str, object]) -> str:
+    """``artifact.missing`` on ``{complete: idp}`` as ``missing idp``."""
+    subject = next((value for value in requirement.values() if isinstance(value, str)), "")
+    return f"{code.rpartition('.')[2].replace('_', ' ')} {subject}".strip()
 
 
 def _waiting(standing: Standing) -> str:
     if standing.final:
         return "ended"
-    parts = []
-    if standing.overdue:
-        parts.append(f"{len(standing.overdue)} overdue")
+    parts = [f"{len(standing.overdue)} overdue"] if standing.overdue else []
     if standing.next:
-        parts.append("next: " + ",".join(standing.next))
+        parts.append("next: " + ", ".join(standing.next))
     elif standing.blockers:
         first = standing.blockers[0]
         more = len(standing.blockers) - 1
-        parts.append(f"{first.code}" + (f" +{more}" if more else ""))
+        parts.append(_short(first.code, first.requirement) + (f" +{more}" if more else ""))
     return "; ".join(parts) or "-"
 
 
-def audit_table(standings: Sequence[Standing]) -> str:
-    """The audit as an 80-column table: people abbreviated, long blocker lists summarised by count."""
-    rows = [
-        [
-            abbreviate(s.id, 13),
-            abbreviate(s.workflow, 16),
-            abbreviate(s.state, 14),
-            s.days_in_state,
-            _people(s, 12),
-            abbreviate(_waiting(s), 22),
-        ]
-        for s in standings
-    ]
-    return render_table(rows, ["ID", "WORKFLOW", "STATE", "DAYS", "PEOPLE", "WAITING ON"])
+def audit_table(standings: Sequence[Standing], width: int = 80) -> str:
+    """The audit as a table that fits ``width`` columns: people abbreviated, blockers summarised by count."""
+    rows = [[s.id, s.workflow, s.state, s.days_in_state, _people(s), _waiting(s)] for s in standings]
+    return render_table(rows, ["ID", "WORKFLOW", "STATE", "DAYS", "PEOPLE", "WAITING ON"], width=width,
+                        shrink=[4, 5, 1, 0, 2])
 
 
 def _csv_rows(standings: Sequence[Standing]) -> list[list[object]]:

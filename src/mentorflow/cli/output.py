@@ -23,10 +23,24 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
-def render_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
-    """Left-aligned columns separated by two spaces; the last column is not padded."""
+def render_table(
+    rows: Sequence[Sequence[Any]], headers: Sequence[str], *, width: int | None = None, shrink: Sequence[int] = ()
+) -> str:
+    """Left-aligned columns separated by two spaces; the last column is not padded.
+
+    With ``width``, the columns listed in ``shrink`` are narrowed in turn (their cells abbreviated with "…") until
+    every line fits, each down to its header's width at the least.
+    """
     cells = [[str(cell) for cell in row] for row in rows]
     widths = [max([len(header)] + [len(row[index]) for row in cells]) for index, header in enumerate(headers)]
+    if width is not None:
+        for index in shrink:
+            excess = sum(widths) + 2 * (len(widths) - 1) - width
+            if excess <= 0:
+                break
+            widths[index] = max(len(headers[index]), widths[index] - excess)
+            for row in cells:
+                row[index] = abbreviate(row[index], widths[index])
     lines = []
     for row in [list(headers), *cells]:
         padded = [cell.ljust(width) for cell, width in zip(row[:-1], widths[:-1], strict=True)]
