@@ -95,8 +95,9 @@ def test_console_sessions_print_what_the_page_shows(name: str, tmp_path: Path, m
 
 
 @pytest.mark.parametrize("name", EXECUTABLE_PAGES)
-def test_python_examples_run(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_python_examples_run(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Every Python block of the page runs, in order, in a fresh directory; `# value` comments are checked."""
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {}
@@ -104,7 +105,7 @@ def test_python_examples_run(name: str, tmp_path: Path, monkeypatch: pytest.Monk
         exec(compile(block, f"{name}:python", "exec"), namespace)  # noqa: S102 - the docs' own examples
         shown = [line.split("# ", 1)[1].strip() for line in block.splitlines() if "print(" in line and "# " in line]
         printed = capsys.readouterr().out.splitlines()
-        assert printed[-len(shown):] == shown if shown else True
+        assert printed[-len(shown) :] == shown if shown else True
     engine = namespace.get("mf")
     if engine is not None:
         engine.engine.dispose()  # type: ignore[attr-defined]

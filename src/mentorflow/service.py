@@ -34,6 +34,7 @@ from mentorflow.engine.requirements import GuardFunction
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.errors import ConcurrencyConflict, InvalidInput
 from mentorflow.store import queries, repo
+from mentorflow.summary import Entry, Summary, summarise
 from mentorflow.types import (
     Actor,
     Event,
@@ -124,8 +125,7 @@ class Mentorflow:
         who = Actor.of(actor)
         loaded = self.registry.get(workflow, version)
         bundle = self.registry.bundle(workflow, version)
-        plan = plan_start(bundle, {role: list(people) if not isinstance(people, str) else people
-                                   for role, people in roles.items()}, who, program, id)
+        plan = plan_start(bundle, roles, who, program, id)
 
         def body(session: store.Session, now: dt.datetime) -> list[Event]:
             repo.register(session, bundle, loaded.file, now)
@@ -239,6 +239,25 @@ class Mentorflow:
             standings = [build_standing(snapshot, now, self.guards) for snapshot in
                          queries.load_snapshots(reading, workflow=workflow, program=program, state=state)]
         return filter_standings(standings, phase=phase, stalled_days=stalled_days, overdue=overdue, blocked=blocked)
+
+    def summary(
+        self,
+        *,
+        workflow: str | None = None,
+        program: str | None = None,
+        state: str | None = None,
+        phase: str | None = None,
+        session: store.Session | None = None,
+    ) -> Summary:
+        """Counts per workflow and state and per program, a phase funnel, days per phase, completion rates."""
+        now = self.now()
+        with store.read(self.engine, session) as reading:
+            snapshots = list(queries.load_snapshots(reading, workflow=workflow, program=program, state=state))
+            if phase is not None:
+                snapshots = [snapshot for snapshot in snapshots if snapshot.phase == phase]
+            entries = [Entry(*row) for row in queries.state_entries(reading, [s.id for s in snapshots])]
+        standings = [build_standing(snapshot, now, self.guards) for snapshot in snapshots]
+        return summarise(standings, {s.id: s.bundle.workflow for s in snapshots}, entries, now)
 
     def verify(self, *, session: store.Session | None = None) -> VerifyReport:
         """Recompute every hash chain and replay every relationship against its pinned definition."""

@@ -60,8 +60,23 @@ def wf(tmp_path: Path) -> list[str]:
 @pytest.fixture
 def rel(run: Invoke, wf: list[str]) -> str:
     """A started pairing between ann (mentor) and bob (mentee)."""
-    result = run(*wf, "--now", "2026-01-01", "--as", "ann", "start", "pairing", "--role", "mentor=ann", "--role",
-                 "mentee=bob", "--program", "p1", "--id", "pair-1")
+    result = run(
+        *wf,
+        "--now",
+        "2026-01-01",
+        "--as",
+        "ann",
+        "start",
+        "pairing",
+        "--role",
+        "mentor=ann",
+        "--role",
+        "mentee=bob",
+        "--program",
+        "p1",
+        "--id",
+        "pair-1",
+    )
     assert result.exit_code == 0, result.output
     return result.stdout.strip()
 
@@ -73,8 +88,9 @@ def test_start_prints_the_id(rel: str) -> None:
 
 def test_start_json_shape(run: Invoke, wf: list[str]) -> None:
     """`start --format json` gives {"id": ...}."""
-    data = as_json(run(*wf, "--admin", "start", "pairing", "--role", "mentor=a", "--role", "mentee=b", "--format",
-                       "json"))
+    data = as_json(
+        run(*wf, "--admin", "start", "pairing", "--role", "mentor=a", "--role", "mentee=b", "--format", "json")
+    )
     assert set(data) >= {"id"}
     assert data["workflow"] == "pairing"
 
@@ -98,7 +114,13 @@ def test_submit_json_shape_and_missing_paths(run: Invoke, wf: list[str], rel: st
     """`submit --format json` reports revision, completeness and the missing paths."""
     data = as_json(run(*wf, "--as", "bob", "submit", rel, "plan", "--json", '{"text": ""}', "--format", "json"))
     assert {k: data[k] for k in ("relationship", "slot", "item", "revision", "complete", "missing")} == {
-        "relationship": rel, "slot": "plan", "item": None, "revision": 1, "complete": False, "missing": ["text"]}
+        "relationship": rel,
+        "slot": "plan",
+        "item": None,
+        "revision": 1,
+        "complete": False,
+        "missing": ["text"],
+    }
 
 
 def test_submit_from_a_yaml_file(run: Invoke, wf: list[str], rel: str, tmp_path: Path) -> None:
@@ -161,16 +183,37 @@ def test_a_pair_runs_to_the_end(run: Invoke, wf: list[str], rel: str) -> None:
     status = as_json(run(*wf, "status", rel, "--format", "json"))
     assert (status["state"], status["final"], status["outcome"]) == ("done", True, "success")
     kinds = [event["kind"] for event in as_json(run(*wf, "history", rel, "--format", "json"))]
-    assert kinds == ["started", "submitted", "signed", "signed", "transitioned", "submitted", "submitted",
-                     "transitioned"]
+    assert kinds == [
+        "started",
+        "submitted",
+        "signed",
+        "signed",
+        "transitioned",
+        "submitted",
+        "submitted",
+        "transitioned",
+    ]
 
 
 def test_status_json_shape(run: Invoke, wf: list[str], rel: str) -> None:
     """`status --format json` carries every key of the contract."""
     run(*wf, "--as", "bob", "submit", rel, "plan", "--json", '{"text": "x"}')
     status = as_json(run(*wf, "--now", "2026-01-05", "status", rel, "--format", "json"))
-    assert set(status) >= {"id", "workflow", "workflow_version", "state", "phase", "final", "entered_at",
-                           "days_in_state", "program", "participants", "artifacts", "triggers", "obligations"}
+    assert set(status) >= {
+        "id",
+        "workflow",
+        "workflow_version",
+        "state",
+        "phase",
+        "final",
+        "entered_at",
+        "days_in_state",
+        "program",
+        "participants",
+        "artifacts",
+        "triggers",
+        "obligations",
+    }
     assert status["days_in_state"] == 4
     assert status["participants"] == [{"person": "ann", "role": "mentor"}, {"person": "bob", "role": "mentee"}]
     artifact = status["artifacts"][0]
@@ -179,8 +222,9 @@ def test_status_json_shape(run: Invoke, wf: list[str], rel: str) -> None:
     trigger = next(t for t in status["triggers"] if t["trigger"] == "begin")
     assert set(trigger) >= {"trigger", "to", "allowed", "blockers"}
     assert set(trigger["blockers"][0]) >= {"code", "message"}
-    assert status["obligations"] == [{"requirement": "plan complete within 10 days",
-                                      "due_at": "2026-01-11T00:00:00Z", "met": True, "overdue": False}]
+    assert status["obligations"] == [
+        {"requirement": "plan complete within 10 days", "due_at": "2026-01-11T00:00:00Z", "met": True, "overdue": False}
+    ]
 
 
 def test_status_table(run: Invoke, wf: list[str], rel: str) -> None:
@@ -217,8 +261,7 @@ def test_join_and_leave(run: Invoke, wf: list[str], rel: str) -> None:
 
 def test_force_is_recorded_as_an_override(run: Invoke, wf: list[str], rel: str) -> None:
     """An administrator forces past blockers with a reason; the event lists what it bypassed."""
-    event = as_json(run(*wf, "--admin", "fire", rel, "begin", "--force", "--reason", "paper plan", "--format",
-                        "json"))
+    event = as_json(run(*wf, "--admin", "fire", rel, "begin", "--force", "--reason", "paper plan", "--format", "json"))
     assert event["kind"] == "overridden"
     assert [b["code"] for b in event["payload"]["bypassed"]] == ["artifact.missing"]
 
@@ -244,8 +287,19 @@ def test_tick_fires_due_timed_transitions_once(run: Invoke, wf: list[str], rel: 
 def test_audit_formats(run: Invoke, wf: list[str], rel: str) -> None:
     """`audit` as JSON carries the contract's keys; CSV has a header row; the table fits 80 columns."""
     rows = as_json(run(*wf, "--now", "2026-01-12", "audit", "--format", "json"))
-    assert set(rows[0]) >= {"id", "workflow", "program", "state", "phase", "days_in_state", "participants", "next",
-                            "blockers", "overdue", "last_activity_at"}
+    assert set(rows[0]) >= {
+        "id",
+        "workflow",
+        "program",
+        "state",
+        "phase",
+        "days_in_state",
+        "participants",
+        "next",
+        "blockers",
+        "overdue",
+        "last_activity_at",
+    }
     assert rows[0]["overdue"][0]["requirement"] == "plan complete within 10 days"
     csv_lines = run(*wf, "audit", "--format", "csv").stdout.splitlines()
     assert csv_lines[0].startswith("id,workflow,program,state")
@@ -322,8 +376,20 @@ def test_bad_now(run: Invoke) -> None:
 
 def test_json_logs_on_stderr(run: Invoke, wf: list[str]) -> None:
     """`--log-format json` writes one JSON object per write on stderr, with the relationship bound."""
-    result = run(*wf, "--log-format", "json", "--admin", "start", "pairing", "--role", "mentor=a", "--role",
-                 "mentee=b", "--id", "logged")
+    result = run(
+        *wf,
+        "--log-format",
+        "json",
+        "--admin",
+        "start",
+        "pairing",
+        "--role",
+        "mentor=a",
+        "--role",
+        "mentee=b",
+        "--id",
+        "logged",
+    )
     logs = [json.loads(line) for line in result.stderr.splitlines()]
     assert logs[0]["event"] == "started"
     assert logs[0]["relationship"] == "logged"

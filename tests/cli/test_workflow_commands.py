@@ -68,8 +68,12 @@ def test_list_includes_extra_directories_from_the_environment(run: Invoke, extra
 
 def test_list_shows_definitions_registered_only_in_the_database(run: Invoke, extra: Path) -> None:
     """A workflow whose file is gone still lists, from the database."""
-    assert run("--workflows", str(extra), "--admin", "start", "coffee-chat", "--role", "host=h", "--role",
-               "guest=g").exit_code == 0
+    assert (
+        run(
+            "--workflows", str(extra), "--admin", "start", "coffee-chat", "--role", "host=h", "--role", "guest=g"
+        ).exit_code
+        == 0
+    )
     rows = as_json(run("workflow", "list", "--format", "json"))
     assert {"workflow": "coffee-chat", "version": 1, "title": "Coffee chat", "source": "database"} in rows
 

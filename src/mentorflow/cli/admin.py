@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -12,6 +14,7 @@ from mentorflow.cli.output import emit_json, render_csv, render_table
 from mentorflow.errors import BrokenChain
 
 if TYPE_CHECKING:
+    from mentorflow.summary import Summary
     from mentorflow.types import Standing
 
 __all__ = ["audit", "demo", "init", "tick", "verify"]
@@ -54,8 +57,9 @@ def _waiting(standing: Standing) -> str:
 def audit_table(standings: Sequence[Standing], width: int = 80) -> str:
     """The audit as a table that fits ``width`` columns: people abbreviated, blockers summarised by count."""
     rows = [[s.id, s.workflow, s.state, s.days_in_state, _people(s), _waiting(s)] for s in standings]
-    return render_table(rows, ["ID", "WORKFLOW", "STATE", "DAYS", "PEOPLE", "WAITING ON"], width=width,
-                        shrink=[4, 5, 1, 0, 2])
+    return render_table(
+        rows, ["ID", "WORKFLOW", "STATE", "DAYS", "PEOPLE", "WAITING ON"], width=width, shrink=[4, 5, 1, 0, 2]
+    )
 
 
 def _csv_rows(standings: Sequence[Standing]) -> list[list[object]]:
@@ -92,6 +96,82 @@ CSV_HEADERS = [
 ]
 
 
+def summary_text(summary: Summary) -> str:
+    """The summary for people: states, programs with completion rates, the funnel and days per phase."""
+    lines = [
+        (
+            f"{summary.total} relationships, {summary.active} active, {summary.overdue} overdue, "
+            f"{summary.blocked} blocked (as of {summary.as_of:%Y-%m-%d})"
+        ),
+        "",
+    ]
+    lines += render_table(
+        [
+            [s.workflow, s.state + (f" ({s.outcome})" if s.outcome else ""), s.phase or "-", s.count]
+            for s in summary.states
+        ],
+        ["WORKFLOW", "STATE", "PHASE", "COUNT"],
+    ).splitlines()
+    lines.append("")
+    lines += render_table(
+        [
+            [
+                p.program or "(none)",
+                p.total,
+                p.active,
+                p.success,
+                p.ended,
+                "-" if p.completion_rate is None else f"{p.completion_rate:.0%}",
+            ]
+            for p in summary.programs
+        ],
+        ["PROGRAM", "TOTAL", "ACTIVE", "SUCCESS", "ENDED", "COMPLETION"],
+    ).splitlines()
+    lines.append("")
+    days = {(d.workflow, d.phase): d for d in summary.phase_days}
+    rows = []
+    for step in summary.funnel:
+        stay = days.get((step.workflow, step.phase))
+        rows.append(
+            [
+                step.workflow,
+                step.phase,
+                step.reached,
+                step.current,
+                f"{stay.median_days:g}" if stay else "-",
+                f"{stay.p90_days:g}" if stay else "-",
+            ]
+        )
+    lines += render_table(rows, ["WORKFLOW", "PHASE", "REACHED", "NOW", "MEDIAN DAYS", "P90 DAYS"]).splitlines()
+    return "\n".join(lines)
+
+
+def _summary_csv(summary: Summary) -> str:
+    rows: list[list[object]] = [["state", s.workflow, s.state, "count", s.count] for s in summary.states]
+    rows += [
+        ["program", p.program or "", "", key, value]
+        for p in summary.programs
+        for key, value in (
+            ("total", p.total),
+            ("active", p.active),
+            ("success", p.success),
+            ("ended", p.ended),
+            ("completion_rate", "" if p.completion_rate is None else p.completion_rate),
+        )
+    ]
+    rows += [
+        ["funnel", f.workflow, f.phase, key, value]
+        for f in summary.funnel
+        for key, value in (("reached", f.reached), ("current", f.current))
+    ]
+    rows += [
+        ["phase_days", d.workflow, d.phase, key, value]
+        for d in summary.phase_days
+        for key, value in (("samples", d.samples), ("median_days", d.median_days), ("p90_days", d.p90_days))
+    ]
+    return render_csv(rows, ["section", "group", "item", "measure", "value"])
+
+
 @cli.command()
 @click.option("--workflow", help="Only relationships of this workflow.")
 @click.option("--program", help="Only this program (cohort).")
@@ -102,11 +182,29 @@ CSV_HEADERS = [
     "stalled_days",
     type=click.IntRange(min=0),
     metavar="DAYS",
-    help="Only those with no event for at least DAYS days (non-final).",
+    help="Only those with no event for at least DAYS days (non-final); the HTML report's threshold.",
 )
 @click.option("--overdue", is_flag=True, help="Only those with an overdue obligation.")
 @click.option("--blocked", is_flag=True, help="Only those where nothing can move without a reason.")
-@format_option(listing=True)
+@click.option(
+    "--summary",
+    "show_summary",
+    is_flag=True,
+    help="Aggregate figures instead of rows: counts, completion rates, phase funnel, days per phase.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "csv", "html"]),
+    default="table",
+    show_default=True,
+    help="How to print the result; html writes a self-contained report (--output).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the result to this file instead of stdout (required for html).",
+)
 @pass_context
 def audit(
     obj: Context,
@@ -117,24 +215,57 @@ def audit(
     stalled_days: int | None,
     overdue: bool,
     blocked: bool,
+    show_summary: bool,
     output_format: str,
+    output: Path | None,
 ) -> None:
     """Where each relationship stands: what can happen next, what blocks it, what is overdue."""
-    standings = obj.mf.audit(
-        workflow=workflow,
-        program=program,
-        state=state,
-        phase=phase,
-        stalled_days=stalled_days,
-        overdue=overdue,
-        blocked=blocked,
-    )
-    if output_format == "json":
-        emit_json([standing.model_dump(mode="json") for standing in standings])
-    elif output_format == "csv":
-        click.echo(render_csv(_csv_rows(standings), CSV_HEADERS))
+    if output_format == "html":
+        if output is None:
+            raise click.UsageError("--format html needs --output FILE")
+        from mentorflow.report import render_html  # noqa: PLC0415
+
+        summary = obj.mf.summary(workflow=workflow, program=program, state=state, phase=phase)
+        standings = obj.mf.audit(workflow=workflow, program=program, state=state, phase=phase)
+        title = "Mentoring program audit" + (f": {program}" if program else "")
+        output.write_text(
+            render_html(summary, standings, stalled_days=30 if stalled_days is None else stalled_days, title=title),
+            encoding="utf-8",
+        )
+        click.echo(f"wrote {output} ({len(standings)} relationships)")
+        return
+    if show_summary:
+        summary = obj.mf.summary(workflow=workflow, program=program, state=state, phase=phase)
+        text = (
+            json.dumps(summary.model_dump(mode="json"), indent=2)
+            if output_format == "json"
+            else _summary_csv(summary)
+            if output_format == "csv"
+            else summary_text(summary)
+        )
     else:
-        click.echo(audit_table(standings) if standings else "no relationships match")
+        standings = obj.mf.audit(
+            workflow=workflow,
+            program=program,
+            state=state,
+            phase=phase,
+            stalled_days=stalled_days,
+            overdue=overdue,
+            blocked=blocked,
+        )
+        if output_format == "json":
+            text = json.dumps(
+                [standing.model_dump(mode="json") for standing in standings], indent=2, ensure_ascii=False
+            )
+        elif output_format == "csv":
+            text = render_csv(_csv_rows(standings), CSV_HEADERS)
+        else:
+            text = audit_table(standings) if standings else "no relationships match"
+    if output is not None:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text)
 
 
 @cli.command()

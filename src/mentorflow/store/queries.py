@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -14,7 +15,7 @@ from mentorflow.store.db import from_db, to_db
 from mentorflow.store.repo import _load_artifacts, bundle_by_hash
 from mentorflow.store.tables import Definition, EventRow, ParticipantRow, RelationshipRow, RevisionRow, SignatureRow
 
-__all__ = ["RelationshipRecords", "due_candidates", "load_snapshots", "records"]
+__all__ = ["RelationshipRecords", "due_candidates", "load_snapshots", "records", "state_entries"]
 
 BATCH = 2000
 
@@ -85,7 +86,7 @@ class RelationshipRecords:
 def records(session: Session) -> Iterator[RelationshipRecords]:
     """Every relationship with all its rows, in batches."""
     ids = list(session.scalars(select(RelationshipRow.id).order_by(RelationshipRow.id)))
-    bodies = dict(session.execute(select(Definition.hash, Definition.body)).tuples().all())
+    bodies = {digest: body for digest, body in session.execute(select(Definition.hash, Definition.body))}
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
         found = {row.id: RelationshipRecords(row) for row in
@@ -99,3 +100,17 @@ def records(session: Session) -> Iterator[RelationshipRecords]:
         for rel_id in batch:
             found[rel_id].definition_body = bodies.get(found[rel_id].row.definition_hash)
             yield found[rel_id]
+
+
+ENTRY_KINDS = ("started", "transitioned", "overridden")
+
+
+def state_entries(session: Session, relationship_ids: Sequence[str]) -> Iterator[tuple[str, dt.datetime, str]]:
+    """(relationship, at, state) for every entry into a state, from the event log."""
+    wanted = set(relationship_ids)
+    rows = session.execute(select(EventRow.relationship_id, EventRow.at, EventRow.kind, EventRow.payload)
+                           .where(EventRow.kind.in_(ENTRY_KINDS)).order_by(EventRow.relationship_id, EventRow.seq))
+    for rel_id, at, kind, payload in rows:
+        if rel_id in wanted:
+            data = json.loads(payload)
+            yield rel_id, from_db(at), data["state"] if kind == "started" else data["to"]
