@@ -20,7 +20,7 @@ from mentorflow.canonical import GENESIS, canonical_json, event_hash
 from mentorflow.definitions import Bundle
 from mentorflow.engine.actions import StartPlan, Write
 from mentorflow.engine.snapshot import RevisionView, Snapshot
-from mentorflow.errors import ConcurrencyConflict, DefinitionProblem, NotFound, VersionConflict
+from mentorflow.errors import ConcurrencyConflict, DefinitionProblem, NotFound, StorageError, VersionConflict
 from mentorflow.store.db import from_db, to_db
 from mentorflow.store.tables import (
     Definition,
@@ -41,6 +41,7 @@ __all__ = [
     "load_snapshot",
     "register",
     "revision_content",
+    "snapshot_of",
     "to_event",
 ]
 
@@ -88,15 +89,24 @@ def definitions(session: Session) -> list[tuple[str, int, str, str]]:
     return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
+def snapshot_of(session: Session, row: RelationshipRow) -> Snapshot:
+    """The head of a snapshot from its relationship row; participants and artifacts are added by the caller."""
+    bundle = bundle_by_hash(session, row.definition_hash)
+    if row.state not in bundle.workflow.states:
+        raise StorageError(f"relationship {row.id!r} is in state {row.state!r}, which its workflow does not have",
+                           code="storage.corrupt_row",
+                           hint="Run `mentorflow verify`; the database may have been edited by hand.")
+    return Snapshot(row.id, bundle, row.state, from_db(row.entered_at), from_db(row.started_at), row.program,
+                    from_db(row.last_event_at), row.seq, row.last_hash, row.lock_version)
+
+
 def load_snapshot(session: Session, relationship_id: str) -> Snapshot:
     """The current snapshot of a relationship, from its cached rows."""
     row = session.get(RelationshipRow, relationship_id, populate_existing=True)
     if row is None:
         raise NotFound(f"no relationship {relationship_id!r}",
                        hint="List relationships with `mentorflow audit`; ids are printed by `start`.")
-    snapshot = Snapshot(row.id, bundle_by_hash(session, row.definition_hash), row.state, from_db(row.entered_at),
-                        from_db(row.started_at), row.program, from_db(row.last_event_at), row.seq, row.last_hash,
-                        row.lock_version)
+    snapshot = snapshot_of(session, row)
     people = session.execute(select(ParticipantRow.person, ParticipantRow.role)
                              .where(ParticipantRow.relationship_id == relationship_id,
                                     ParticipantRow.left_at.is_(None))
@@ -127,8 +137,10 @@ def _load_artifacts(session: Session, snapshots: Sequence[Snapshot]) -> None:
         .where(SignatureRow.relationship_id.in_(by_id)))
     latest = _latest_ids(views)
     for rev_id, person, role, at in signatures:
-        key = views[rev_id]
-        if latest[key] == rev_id:  # signatures on older revisions are void
+        # Under READ COMMITTED a revision committed after the query above may already have signatures here;
+        # it is not part of this snapshot (a write based on it fails its compare-and-set and is retried).
+        key = views.get(rev_id)
+        if key is not None and latest[key] == rev_id:  # signatures on older revisions are void
             rel_id, slot, item = key
             by_id[rel_id].items[slot][item].latest.signatures[person] = (role, from_db(at))
 

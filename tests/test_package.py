@@ -1,0 +1,114 @@
+"""The package as users get it: its public names, its type marker, and the built-ins inside the wheel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import mentorflow
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_all_is_sorted_and_complete() -> None:
+    """`__all__` is sorted and names exactly the public attributes of the package."""
+    public = {name for name in vars(mentorflow) if not name.startswith("_")} - {
+        "audit",
+        "artifacts",
+        "canonical",
+        "cli",
+        "definitions",
+        "engine",
+        "errors",
+        "report",
+        "service",
+        "store",
+        "summary",
+        "types",
+        "verify",
+        "demo",
+    }
+    assert mentorflow.__all__ == sorted(mentorflow.__all__)
+    assert set(mentorflow.__all__) - {"__version__"} == public
+
+
+@pytest.mark.parametrize("name", mentorflow.__all__)
+def test_every_export_resolves(name: str) -> None:
+    """Each exported name is importable from the top-level package."""
+    assert getattr(mentorflow, name) is not None
+
+
+def test_the_package_is_typed() -> None:
+    """`py.typed` ships, so platforms type-check their calls."""
+    assert (Path(mentorflow.__file__).parent / "py.typed").is_file()
+
+
+@pytest.mark.slow
+def test_wheel_carries_builtins_and_migrations(tmp_path: Path) -> None:
+    """A plain (non-editable) build ships the built-in workflows, kinds and migrations as package data."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next(tmp_path.glob("mentorflow-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "mentorflow/workflows/traditional-dyad.yaml" in names
+    assert "mentorflow/workflows/kinds/idp.yaml" in names
+    assert "mentorflow/store/migrations/env.py" in names
+    assert any(name.startswith("mentorflow/store/migrations/versions/0001") for name in names)
+    assert "mentorflow/py.typed" in names
+
+
+@pytest.mark.slow
+def test_installed_wheel_finds_its_builtins(tmp_path: Path) -> None:
+    """Installed from the wheel into a fresh target, the registry finds the built-ins inside the package."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next((tmp_path / "dist").glob("mentorflow-*.whl"))
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    code = "import mentorflow.definitions as d; print(d.builtin_dir()); print(len(d.Registry().workflows()))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(target)},
+        cwd=tmp_path,
+    ).stdout.split()
+    assert out[0] == str(target / "mentorflow" / "workflows")
+    assert out[1] == "5"
