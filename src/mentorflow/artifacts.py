@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mentorflow.definitions.models import FieldSpec, Kind
+from mentorflow.definitions.models import NAME_PATTERN, FieldSpec, Kind
 from mentorflow.errors import ArtifactInvalid, PathError
 
 __all__ = ["Checked", "check_content"]
+
+_NAME = re.compile(NAME_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -35,22 +38,38 @@ def check_content(kind: Kind, content: Any) -> Checked:
     """Check ``content`` against ``kind``; raise ``ArtifactInvalid`` listing every shape error."""
     walker = _Walker()
     if not isinstance(content, dict):
-        raise ArtifactInvalid(f"{kind.kind} content must be a mapping of fields",
-                              [PathError("", f"expected a mapping, got {_type_name(content)}")])
+        raise ArtifactInvalid(
+            f"{kind.kind} content must be a mapping of fields",
+            [PathError("", f"expected a mapping, got {_type_name(content)}")],
+        )
     normalised = walker.fields(kind.fields, content, "")
     if walker.errors:
-        raise ArtifactInvalid(f"{kind.kind} content has {len(walker.errors)} invalid value"
-                              f"{'s' if len(walker.errors) > 1 else ''}", walker.errors)
+        raise ArtifactInvalid(
+            f"{kind.kind} content has {len(walker.errors)} invalid value{'s' if len(walker.errors) > 1 else ''}",
+            walker.errors,
+        )
     return Checked(normalised, walker.missing)
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", bool: "a boolean", int: "an integer",
-            float: "a number", type(None): "nothing"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        type(None): "nothing",
+    }.get(type(value), type(value).__name__)
 
 
 def _join(base: str, key: str) -> str:
     return f"{base}.{key}" if base else key
+
+
+def _key_path(base: str, key: Any) -> str:
+    """The path of an unknown key; one that is not a plain name is quoted, so that `""` or `"a.b"` stay visible."""
+    return _join(base, key) if isinstance(key, str) and _NAME.fullmatch(key) else f"{base}[{key!r}]"
 
 
 class _Walker:
@@ -65,7 +84,7 @@ class _Walker:
         result: dict[str, Any] = {}
         for key in content:
             if key not in specs:
-                self.bad(_join(base, str(key)), f"unknown field; known fields: {', '.join(specs)}")
+                self.bad(_key_path(base, key), f"unknown field; known fields: {', '.join(specs)}")
         for name, spec in specs.items():
             path = _join(base, name)
             value = content.get(name)
@@ -93,14 +112,15 @@ class _Walker:
         if kind in ("int", "number"):
             ok = isinstance(value, int) or (kind == "number" and isinstance(value, float) and math.isfinite(value))
             if isinstance(value, bool) or not ok:
-                return self.bad(path, f"expected {'an integer' if kind == 'int' else 'a number'}, "
-                                f"got {_type_name(value)}")
+                got = repr(value) if isinstance(value, float) and not math.isfinite(value) else _type_name(value)
+                return self.bad(path, f"expected {'an integer' if kind == 'int' else 'a finite number'}, got {got}")
             if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
                 return self.bad(path, f"{value} is outside {_bounds(spec)}")
             return value
         if kind == "bool":
-            return value if isinstance(value, bool) else self.bad(path, f"expected true or false, got "
-                                                                        f"{_type_name(value)}")
+            return (
+                value if isinstance(value, bool) else self.bad(path, f"expected true or false, got {_type_name(value)}")
+            )
         if kind in ("date", "datetime"):
             return self.temporal(kind, value, path)
         if kind == "choice":
@@ -121,8 +141,9 @@ class _Walker:
             return self.bad(path, f"has {len(value)} items; at most {spec.max_items} are allowed")
         if spec.min_items is not None and len(value) < spec.min_items:
             self.missing.append(path)
-        item_spec = (FieldSpec(type="object", fields=spec.of) if isinstance(spec.of, dict)
-                     else FieldSpec(type=spec.of or "text"))
+        item_spec = (
+            FieldSpec(type="object", fields=spec.of) if isinstance(spec.of, dict) else FieldSpec(type=spec.of or "text")
+        )
         items = []
         for index, item in enumerate(value):
             item_path = f"{path}[{index}]"

@@ -55,19 +55,31 @@ class _Checker:
 
     def role(self, role: str, path: PathKey) -> None:
         if role not in self.wf.roles:
-            self.add("definition.unknown_role", f"unknown role {role!r}", path,
-                     f"Use one of the roles: {_names(list(self.wf.roles))}, or declare it under `roles`.")
+            self.add(
+                "definition.unknown_role",
+                f"unknown role {role!r}",
+                path,
+                f"Use one of the roles: {_names(list(self.wf.roles))}, or declare it under `roles`.",
+            )
 
     def state(self, state: str, path: PathKey) -> None:
         if state not in self.wf.states:
-            self.add("definition.unknown_state", f"unknown state {state!r}", path,
-                     f"Use one of the states: {_names(list(self.wf.states))}, or declare it under `states`.")
+            self.add(
+                "definition.unknown_state",
+                f"unknown state {state!r}",
+                path,
+                f"Use one of the states: {_names(list(self.wf.states))}, or declare it under `states`.",
+            )
 
     def slot(self, slot: str, path: PathKey) -> bool:
         if slot not in self.wf.artifacts:
             known = _names(list(self.wf.artifacts)) or "(none declared)"
-            self.add("definition.unknown_slot", f"unknown artifact slot {slot!r}", path,
-                     f"Use one of the slots: {known}, or declare it under `artifacts`.")
+            self.add(
+                "definition.unknown_slot",
+                f"unknown artifact slot {slot!r}",
+                path,
+                f"Use one of the slots: {known}, or declare it under `artifacts`.",
+            )
             return False
         return True
 
@@ -83,20 +95,34 @@ class _Checker:
         initials = [name for name, state in self.wf.states.items() if state.initial]
         if len(initials) != 1:
             found = _names(initials) if initials else "none"
-            self.add("definition.initial_state", f"a workflow needs exactly one initial state; found {found}",
-                     ("states", initials[1]) if len(initials) > 1 else ("states",),
-                     "Mark exactly one state with `initial: true`.")
+            self.add(
+                "definition.initial_state",
+                f"a workflow needs exactly one initial state; found {found}",
+                ("states", initials[1]) if len(initials) > 1 else ("states",),
+                "Mark exactly one state with `initial: true`.",
+            )
         for name, state in self.wf.states.items():
             if state.phase is not None and state.phase not in self.wf.phases:
-                self.add("definition.unknown_phase", f"state {name!r} names unknown phase {state.phase!r}",
-                         ("states", name, "phase"),
-                         f"Use one of the phases: {_names(self.wf.phases) or '(none declared)'}.")
+                self.add(
+                    "definition.unknown_phase",
+                    f"state {name!r} names unknown phase {state.phase!r}",
+                    ("states", name, "phase"),
+                    f"Use one of the phases: {_names(self.wf.phases) or '(none declared)'}.",
+                )
             if state.outcome is not None and not state.final:
-                self.add("definition.outcome_not_final", f"state {name!r} has an outcome but is not final",
-                         ("states", name, "outcome"), "Remove `outcome`, or add `final: true`.")
+                self.add(
+                    "definition.outcome_not_final",
+                    f"state {name!r} has an outcome but is not final",
+                    ("states", name, "outcome"),
+                    "Remove `outcome`, or add `final: true`.",
+                )
             if state.final and state.initial:
-                self.add("definition.final_initial", f"state {name!r} is both initial and final",
-                         ("states", name), "A relationship must be able to start; make the initial state non-final.")
+                self.add(
+                    "definition.final_initial",
+                    f"state {name!r} is both initial and final",
+                    ("states", name),
+                    "A relationship must be able to start; make the initial state non-final.",
+                )
             for index, obligation in enumerate(state.obligations):
                 self.requirement(obligation, ("states", name, "obligations", index))
 
@@ -110,40 +136,72 @@ class _Checker:
         seen: dict[tuple[str, str], int] = {}
         for index, transition in enumerate(self.wf.transitions):
             path: PathKey = ("transitions", index)
-            sources = self.wf.sources(transition)
-            if transition.from_ != "*":
-                for position, source in enumerate(sources):
-                    source_path = (*path, "from") if isinstance(transition.from_, str) else (*path, "from", position)
-                    self.state(source, source_path)
-            self.state(transition.to, (*path, "to"))
-            for position, role in enumerate(transition.by or []):
-                self.role(role, (*path, "by", position))
-            for position, requirement in enumerate(transition.requires):
-                self.requirement(requirement, (*path, "requires", position))
-            for source in sources:
-                key = (transition.trigger, source)
-                if key in seen:
-                    self.add("definition.ambiguous_trigger",
-                             f"trigger {transition.trigger!r} is defined twice from state {source!r} "
-                             f"(transitions {seen[key]} and {index})", (*path, "trigger"),
-                             "Give one of the transitions another trigger name, or merge them.")
-                seen[key] = index
-                if source in self.wf.states and self.wf.states[source].final:
-                    self.add("definition.final_has_exit",
-                             f"final state {source!r} has an outgoing transition {transition.trigger!r}",
-                             (*path, "from"), f"Remove {source!r} from `from`, or make it non-final.")
-            if transition.starts is not None:
-                for position, slot in enumerate(transition.starts.carry):
-                    self.slot(slot, (*path, "starts", "carry", position))
-                for new_role, old_role in transition.starts.roles.items():
-                    self.role(old_role, (*path, "starts", "roles", new_role))
+            self.transition_references(transition, path)
+            self.listed_twice(transition, path)
+            self.transition_sources(transition, index, seen)
+
+    def transition_references(self, transition: Transition, path: PathKey) -> None:
+        """The states, roles, slots and requirements one transition names."""
+        if transition.from_ != "*":
+            for position, source in enumerate(self.wf.sources(transition)):
+                source_path = (*path, "from") if isinstance(transition.from_, str) else (*path, "from", position)
+                self.state(source, source_path)
+        self.state(transition.to, (*path, "to"))
+        for position, role in enumerate(transition.by or []):
+            self.role(role, (*path, "by", position))
+        for position, requirement in enumerate(transition.requires):
+            self.requirement(requirement, (*path, "requires", position))
+        if transition.starts is not None:
+            for position, slot in enumerate(transition.starts.carry):
+                self.slot(slot, (*path, "starts", "carry", position))
+            for new_role, old_role in transition.starts.roles.items():
+                self.role(old_role, (*path, "starts", "roles", new_role))
+
+    def transition_sources(self, transition: Transition, index: int, seen: dict[tuple[str, str], int]) -> None:
+        """A trigger fires once from any state, and never from a final one."""
+        path: PathKey = ("transitions", index)
+        for source in dict.fromkeys(self.wf.sources(transition)):
+            key = (transition.trigger, source)
+            if key in seen:
+                self.add(
+                    "definition.ambiguous_trigger",
+                    f"trigger {transition.trigger!r} is defined twice from state {source!r} "
+                    f"(transitions {seen[key]} and {index})",
+                    (*path, "trigger"),
+                    "Give one of the transitions another trigger name, or merge them.",
+                )
+            seen[key] = index
+            if source in self.wf.states and self.wf.states[source].final:
+                self.add(
+                    "definition.final_has_exit",
+                    f"final state {source!r} has an outgoing transition {transition.trigger!r}",
+                    (*path, "from"),
+                    f"Remove {source!r} from `from`, or make it non-final.",
+                )
+
+    def listed_twice(self, transition: Transition, path: PathKey) -> None:
+        if isinstance(transition.from_, list):
+            for source in sorted({s for s in transition.from_ if transition.from_.count(s) > 1}):
+                self.add(
+                    "definition.ambiguous_trigger",
+                    f"trigger {transition.trigger!r} lists state {source!r} twice in `from`",
+                    (*path, "from"),
+                    f"List {source!r} once.",
+                )
 
     def requirement(self, requirement: Requirement, path: PathKey) -> None:
         for node, node_path in walk_requirements(requirement, path):
             if isinstance(node, Complete | Signed | Count | Current):
                 # Not the first key of a dump: an obligation's timing fields come first in its models.
-                form = ("complete" if isinstance(node, Complete) else "signed" if isinstance(node, Signed)
-                        else "count" if isinstance(node, Count) else "current")
+                form = (
+                    "complete"
+                    if isinstance(node, Complete)
+                    else "signed"
+                    if isinstance(node, Signed)
+                    else "count"
+                    if isinstance(node, Count)
+                    else "current"
+                )
                 slot_name: str = getattr(node, form)
                 if not self.slot(slot_name, (*node_path, form)):
                     continue
@@ -152,14 +210,20 @@ class _Checker:
                     self.role(role, (*node_path, "by", position))
                 needs_repeatable = isinstance(node, Count) or (isinstance(node, Complete) and node.by)
                 if needs_repeatable and not slot.repeatable:
-                    self.add("definition.requires_repeatable",
-                             f"`{'count' if isinstance(node, Count) else 'complete ... by'}` needs a repeatable "
-                             f"slot, but {slot_name!r} holds a single document", (*node_path, form),
-                             f"Add `repeatable: true` to slot {slot_name!r}, or use `complete: {slot_name}`.")
+                    self.add(
+                        "definition.requires_repeatable",
+                        f"`{'count' if isinstance(node, Count) else 'complete ... by'}` needs a repeatable "
+                        f"slot, but {slot_name!r} holds a single document",
+                        (*node_path, form),
+                        f"Add `repeatable: true` to slot {slot_name!r}, or use `complete: {slot_name}`.",
+                    )
                 if isinstance(node, Signed) and not (node.by or slot.signed_by):
-                    self.add("definition.no_signers", f"`signed: {slot_name}` but slot {slot_name!r} has no "
-                             "signed_by roles", (*node_path, form),
-                             f"Add `signed_by: [...]` to slot {slot_name!r}, or `by: [...]` here.")
+                    self.add(
+                        "definition.no_signers",
+                        f"`signed: {slot_name}` but slot {slot_name!r} has no signed_by roles",
+                        (*node_path, form),
+                        f"Add `signed_by: [...]` to slot {slot_name!r}, or `by: [...]` here.",
+                    )
 
     def check_graph(self) -> None:
         initial = self.wf.initial_state
@@ -175,12 +239,19 @@ class _Checker:
                 frontier.append(target)
         for name, state in self.wf.states.items():
             if name not in reached:
-                self.add("definition.unreachable_state", f"state {name!r} cannot be reached from the initial "
-                         f"state {initial!r}", ("states", name),
-                         f"Add a transition to {name!r}, or remove the state.")
+                self.add(
+                    "definition.unreachable_state",
+                    f"state {name!r} cannot be reached from the initial state {initial!r}",
+                    ("states", name),
+                    f"Add a transition to {name!r}, or remove the state.",
+                )
             elif not state.final and not edges[name]:
-                self.add("definition.dead_end", f"non-final state {name!r} has no outgoing transition",
-                         ("states", name), f"Add a transition from {name!r}, or mark it `final: true`.")
+                self.add(
+                    "definition.dead_end",
+                    f"non-final state {name!r} has no outgoing transition",
+                    ("states", name),
+                    f"Add a transition from {name!r}, or mark it `final: true`.",
+                )
 
 
 def check_workflow(workflow: Workflow, doc: Located) -> list[DefinitionProblem]:
@@ -193,41 +264,85 @@ def check_references(
     doc: Located,
     kinds: Mapping[str, Kind],
     workflows: Mapping[str, Workflow],
+    versions: Mapping[tuple[str, int], Workflow] | None = None,
 ) -> list[DefinitionProblem]:
-    """Problems with what a workflow references in other files: artifact kinds and the workflows it starts."""
+    """Problems with what a workflow references in other files: artifact kinds and the workflows it starts.
+
+    ``workflows`` holds the latest version of each workflow; ``versions``, when given, every (id, version), so
+    that a `starts` pinned to a version is checked against that version.
+    """
     problems: list[DefinitionProblem] = []
     for name, slot in workflow.artifacts.items():
         if slot.kind not in kinds:
-            problems.append(doc.problem(
-                "definition.unknown_kind", f"slot {name!r} uses unknown artifact kind {slot.kind!r}",
-                ("artifacts", name, "kind"),
-                f"Use one of the kinds: {_names(sorted(kinds))}, or add a kind file for {slot.kind!r}."))
+            problems.append(
+                doc.problem(
+                    "definition.unknown_kind",
+                    f"slot {name!r} uses unknown artifact kind {slot.kind!r}",
+                    ("artifacts", name, "kind"),
+                    f"Use one of the kinds: {_names(sorted(kinds))}, or add a kind file for {slot.kind!r}.",
+                )
+            )
     for index, transition in enumerate(workflow.transitions):
         if transition.starts is not None:
-            problems.extend(_check_starts(workflow, transition, doc, ("transitions", index, "starts"), workflows))
+            problems.extend(
+                _check_starts(workflow, transition, doc, ("transitions", index, "starts"), workflows, versions or {})
+            )
     return problems
 
 
 def _check_starts(
-    workflow: Workflow, transition: Transition, doc: Located, path: PathKey, workflows: Mapping[str, Workflow]
+    workflow: Workflow,
+    transition: Transition,
+    doc: Located,
+    path: PathKey,
+    workflows: Mapping[str, Workflow],
+    versions: Mapping[tuple[str, int], Workflow],
 ) -> list[DefinitionProblem]:
     assert transition.starts is not None  # noqa: S101 - the caller checked
     starts = transition.starts
     target = workflows.get(starts.workflow)
     if target is None:
-        return [doc.problem("definition.unknown_workflow", f"transition {transition.trigger!r} starts unknown "
-                            f"workflow {starts.workflow!r}", (*path, "workflow"),
-                            f"Use one of the workflows: {_names(sorted(workflows))}.")]
-    problems = []
-    for new_role in starts.roles:
-        if new_role not in target.roles:
-            problems.append(doc.problem("definition.unknown_role", f"workflow {target.workflow!r} has no role "
-                                        f"{new_role!r}", (*path, "roles", new_role),
-                                        f"Use one of its roles: {_names(list(target.roles))}."))
+        return [
+            doc.problem(
+                "definition.unknown_workflow",
+                f"transition {transition.trigger!r} starts unknown workflow {starts.workflow!r}",
+                (*path, "workflow"),
+                f"Use one of the workflows: {_names(sorted(workflows))}.",
+            )
+        ]
+    if starts.version is not None and versions:
+        pinned = versions.get((starts.workflow, starts.version))
+        if pinned is None:
+            known = ", ".join(str(number) for workflow_id, number in sorted(versions) if workflow_id == starts.workflow)
+            return [
+                doc.problem(
+                    "definition.unknown_workflow",
+                    f"transition {transition.trigger!r} starts workflow "
+                    f"{starts.workflow!r} version {starts.version}, which is not defined",
+                    (*path, "version"),
+                    f"Use a version that exists: {known}, or leave `version` out.",
+                )
+            ]
+        target = pinned
+    problems = [
+        doc.problem(
+            "definition.unknown_role",
+            f"workflow {target.workflow!r} has no role {new_role!r}",
+            (*path, "roles", new_role),
+            f"Use one of its roles: {_names(list(target.roles))}.",
+        )
+        for new_role in starts.roles
+        if new_role not in target.roles
+    ]
     for position, slot in enumerate(starts.carry):
         mine, theirs = workflow.artifacts.get(slot), target.artifacts.get(slot)
         if mine is not None and (theirs is None or theirs.kind != mine.kind):
-            problems.append(doc.problem("definition.unknown_slot", f"workflow {target.workflow!r} has no slot "
-                                        f"{slot!r} of kind {mine.kind!r} to carry into", (*path, "carry", position),
-                                        "Carry only slots both workflows declare with the same kind."))
+            problems.append(
+                doc.problem(
+                    "definition.unknown_slot",
+                    f"workflow {target.workflow!r} has no slot {slot!r} of kind {mine.kind!r} to carry into",
+                    (*path, "carry", position),
+                    "Carry only slots both workflows declare with the same kind.",
+                )
+            )
     return problems

@@ -115,7 +115,6 @@ def _form(value: Any) -> str | None:
     return None
 
 
-
 Requirement = Annotated[
     Annotated[Complete, Tag("complete")]
     | Annotated[Signed, Tag("signed")]
@@ -299,8 +298,17 @@ class FieldSpec(_Model):
             "list": {"of", "min_items", "max_items"},
             "object": {"fields"},
         }.get(self.type, set())
-        constraint_keys = {"of", "fields", "min", "max", "min_length", "max_length", "min_items", "max_items",
-                           "choices"}
+        constraint_keys = {
+            "of",
+            "fields",
+            "min",
+            "max",
+            "min_length",
+            "max_length",
+            "min_items",
+            "max_items",
+            "choices",
+        }
         misplaced = sorted(key for key in constraint_keys - allowed if getattr(self, key) is not None)
         if misplaced:
             msg = f"{', '.join(misplaced)} does not apply to type {self.type}"

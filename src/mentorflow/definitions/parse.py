@@ -43,15 +43,21 @@ def format_path(path: PathKey) -> str:
 def parse_document(doc: Located) -> Workflow | Kind:
     """Validate the structure of one document; raise ``DefinitionError`` listing every problem."""
     value = doc.value
-    model: type[Workflow] | type[Kind]
+    model: type[Workflow | Kind]
     if isinstance(value, dict) and "workflow" in value:
         model = Workflow
     elif isinstance(value, dict) and "kind" in value:
         model = Kind
     else:
-        raise DefinitionError([doc.problem(
-            "definition.not_a_definition", "the document is neither a workflow nor an artifact kind",
-            hint="Start the file with `mentorflow: 1` and either `workflow: ID` or `kind: NAME`.")])
+        raise DefinitionError(
+            [
+                doc.problem(
+                    "definition.not_a_definition",
+                    "the document is neither a workflow nor an artifact kind",
+                    hint="Start the file with `mentorflow: 1` and either `workflow: ID` or `kind: NAME`.",
+                )
+            ]
+        )
     try:
         return model.model_validate(value)
     except ValidationError as exc:
@@ -68,7 +74,7 @@ def _problems(doc: Located, model: type[BaseModel], errors: list[Any]) -> list[D
     groups: dict[tuple[Any, ...], list[tuple[Any, PathKey]]] = {}
     for error, path, allowed, unions in walked:
         loc = tuple(error["loc"])
-        union = loc[:unions[-1]] if unions and len(loc) == unions[-1] + 1 else None
+        union = loc[: unions[-1]] if unions and len(loc) == unions[-1] + 1 else None
         if union is None:
             slots.append(_problem(doc, error, path, allowed))
         elif union not in deeper:
@@ -86,9 +92,12 @@ def _union_problem(doc: Located, failures: list[tuple[Any, PathKey]]) -> Definit
     message = "; or ".join(_message(error, got=False) for error in errors)
     if "input" in errors[0] and not isinstance(errors[0]["input"], dict | list):
         message += f" (got {errors[0]['input']!r})"
-    return doc.problem("definition.invalid_value" if named is None else "definition.invalid_name",
-                       f"{format_path(path) or 'the document'}: {message}", path,
-                       "See docs/workflow-language.md for what this key takes." if named is None else _NAME_HINT)
+    return doc.problem(
+        "definition.invalid_value" if named is None else "definition.invalid_name",
+        f"{format_path(path) or 'the document'}: {message}",
+        path,
+        "See docs/workflow-language.md for what this key takes." if named is None else _NAME_HINT,
+    )
 
 
 def _problem(doc: Located, error: Any, path: PathKey, allowed: list[str]) -> DefinitionProblem:
@@ -132,8 +141,7 @@ def _walk(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[PathKey, list[s
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
             allowed = [info.alias or name for name, info in current.model_fields.items()]
-            name = next((name for name, info in current.model_fields.items() if (info.alias or name) == element),
-                        None)
+            name = next((name for name, info in current.model_fields.items() if (info.alias or name) == element), None)
             path.append(element)
             current = _hints(current).get(name) if name is not None else None
             continue

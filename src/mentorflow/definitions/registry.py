@@ -85,13 +85,18 @@ class Bundle:
         """Rebuild a stored bundle; a bundle that no longer parses means the database was tampered with."""
         try:
             data = json.loads(text)
-            return cls(Workflow.model_validate(data["workflow"]),
-                       {name: Kind.model_validate(kind) for name, kind in data["kinds"].items()})
+            return cls(
+                Workflow.model_validate(data["workflow"]),
+                {name: Kind.model_validate(kind) for name, kind in data["kinds"].items()},
+            )
         # A hand-edited row can hold any JSON: a list where a mapping belongs, or nesting deep enough to
         # exhaust the decoder's recursion.
         except (ValueError, LookupError, TypeError, AttributeError, RecursionError, ValidationError) as exc:
-            raise StorageError("a stored workflow definition is unreadable", code="storage.corrupt_definition",
-                               hint="Run `mentorflow verify`; the database may have been edited by hand.") from exc
+            raise StorageError(
+                "a stored workflow definition is unreadable",
+                code="storage.corrupt_definition",
+                hint="Run `mentorflow verify`; the database may have been edited by hand.",
+            ) from exc
 
 
 def _files(paths: Iterable[Path]) -> list[Path]:
@@ -143,9 +148,17 @@ class _Catalog:
             table[key] = loaded
             return True
         if previous.definition != definition:
-            self.problems.append(loaded.doc.problem(
-                "definition.duplicate", f"{label} is also defined, differently, in {previous.file}", (), hint))
+            self.problems.append(
+                loaded.doc.problem(
+                    "definition.duplicate", f"{label} is also defined, differently, in {previous.file}", (), hint
+                )
+            )
         return False
+
+    def versions(self) -> dict[tuple[str, int], Workflow]:
+        return {
+            key: entry.definition for key, entry in self.workflows.items() if isinstance(entry.definition, Workflow)
+        }
 
     def check(self, loaded: Iterable[Loaded]) -> None:
         kinds = {name: entry.definition for name, entry in self.kinds.items() if isinstance(entry.definition, Kind)}
@@ -156,7 +169,7 @@ class _Catalog:
         for entry in loaded:
             if isinstance(entry.definition, Workflow):
                 problems = check_workflow(entry.definition, entry.doc)
-                problems += check_references(entry.definition, entry.doc, kinds, latest)
+                problems += check_references(entry.definition, entry.doc, kinds, latest, self.versions())
                 self.problems.extend(problems)
 
 
@@ -164,13 +177,23 @@ def validate_paths(paths: Sequence[Path], extra_dirs: Sequence[Path] = ()) -> li
     """Every problem in the given files and directories, resolving references against the known definitions."""
     files = _files(paths)
     if not files:
-        return [DefinitionProblem("definition.no_files", "no YAML files found in " + ", ".join(map(str, paths)),
-                                  "<paths>", 1, 1, "Pass workflow or kind files (*.yaml, *.yml) or directories.")]
+        return [
+            DefinitionProblem(
+                "definition.no_files",
+                "no YAML files found in " + ", ".join(map(str, paths)),
+                "<paths>",
+                1,
+                1,
+                "Pass workflow or kind files (*.yaml, *.yml) or directories.",
+            )
+        ]
     targets = {path.resolve() for path in files}
     catalog = _Catalog()
+    mine = catalog.add_files(files, None)  # first, so that they take precedence over installed copies
+    problems = list(catalog.problems)
     catalog.add_files([p for p in _files([builtin_dir(), *extra_dirs]) if p.resolve() not in targets], None)
-    catalog.problems.clear()  # only the files under validation are reported on; the rest is context
-    catalog.check(catalog.add_files(files, None))
+    catalog.problems = problems  # only the files under validation are reported on; the rest is context
+    catalog.check(mine)
     return catalog.problems
 
 
@@ -189,9 +212,16 @@ class Registry:
             loaded += catalog.add_files(_files([builtin_dir()]), BUILTIN)
         for directory in self.extra_dirs:
             if not directory.is_dir():
-                catalog.problems.append(DefinitionProblem(
-                    "definition.no_directory", f"workflow directory {directory} does not exist", str(directory), 1,
-                    1, "Check --workflows / MENTORFLOW_WORKFLOWS."))
+                catalog.problems.append(
+                    DefinitionProblem(
+                        "definition.no_directory",
+                        f"workflow directory {directory} does not exist",
+                        str(directory),
+                        1,
+                        1,
+                        "Check --workflows / MENTORFLOW_WORKFLOWS.",
+                    )
+                )
                 continue
             loaded += catalog.add_files(_files([directory]), None)
         catalog.check(loaded)
@@ -204,8 +234,11 @@ class Registry:
         return [self._catalog.workflows[key] for key in sorted(self._catalog.workflows)]
 
     def kinds(self) -> dict[str, Kind]:
-        return {name: entry.definition for name, entry in sorted(self._catalog.kinds.items())
-                if isinstance(entry.definition, Kind)}
+        return {
+            name: entry.definition
+            for name, entry in sorted(self._catalog.kinds.items())
+            if isinstance(entry.definition, Kind)
+        }
 
     def get(self, workflow_id: str, version: int | None = None) -> Loaded:
         """A workflow by id, at ``version`` or else its highest version."""
@@ -213,8 +246,11 @@ class Registry:
         if not versions or (version is not None and version not in versions):
             known = ", ".join(sorted({wid for wid, _ in self._catalog.workflows}))
             what = f"workflow {workflow_id!r}" + (f" version {version}" if version is not None and versions else "")
-            hint = (f"Known versions: {', '.join(map(str, versions))}." if versions
-                    else f"Known workflows: {known}. Add a directory with --workflows.")
+            hint = (
+                f"Known versions: {', '.join(map(str, versions))}."
+                if versions
+                else f"Known workflows: {known}. Add a directory with --workflows."
+            )
             raise NotFound(f"unknown {what}", code="workflow.not_found", hint=hint)
         return self._catalog.workflows[(workflow_id, version if version is not None else versions[-1])]
 
@@ -232,13 +268,19 @@ class Registry:
             raise DefinitionError(catalog.problems)
         entry = loaded[0]
         if not isinstance(entry.definition, Workflow):
-            raise DefinitionError([entry.doc.problem("definition.not_a_workflow", "the file is an artifact kind",
-                                                     hint="Pass a workflow file.")])
+            raise DefinitionError(
+                [
+                    entry.doc.problem(
+                        "definition.not_a_workflow", "the file is an artifact kind", hint="Pass a workflow file."
+                    )
+                ]
+            )
         kinds = self.kinds()
-        workflows = {w.definition.workflow: w.definition for w in self.workflows()
-                     if isinstance(w.definition, Workflow)}
+        workflows = {
+            w.definition.workflow: w.definition for w in self.workflows() if isinstance(w.definition, Workflow)
+        }
         problems = check_workflow(entry.definition, entry.doc)
-        problems += check_references(entry.definition, entry.doc, kinds, workflows)
+        problems += check_references(entry.definition, entry.doc, kinds, workflows, self._catalog.versions())
         if problems:
             raise DefinitionError(problems)
         return Bundle(entry.definition, {slot.kind: kinds[slot.kind] for slot in entry.definition.artifacts.values()})

@@ -35,8 +35,9 @@ class _Loader(yaml.SafeLoader):
 
 # PyYAML resolves a bare `=` to the YAML 1.1 value type, then has no constructor for it: keep it a string.
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:value")]
+    first: [
+        (tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:value")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
@@ -74,43 +75,72 @@ def read_file(path: Path) -> Located:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise _fail(name, "definition.too_large", f"the file is {size} bytes; the limit is {MAX_BYTES}",
-                        hint="Split the file: one workflow or artifact kind per file.")
+            raise _fail(
+                name,
+                "definition.too_large",
+                f"the file is {size} bytes; the limit is {MAX_BYTES}",
+                hint="Split the file: one workflow or artifact kind per file.",
+            )
         raw = path.read_bytes()
     except OSError as exc:
-        raise _fail(name, "definition.unreadable", f"cannot read the file: {exc.strerror or exc}",
-                    hint="Check the path and its permissions.") from exc
+        raise _fail(
+            name,
+            "definition.unreadable",
+            f"cannot read the file: {exc.strerror or exc}",
+            hint="Check the path and its permissions.",
+        ) from exc
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8")) + 1
-        raise DefinitionError([DefinitionProblem(
-            "definition.encoding", f"the file is not UTF-8 (byte {exc.start}: {raw[exc.start]:#04x})", name, line,
-            column, "Save the file as UTF-8.",
-        )]) from exc
+        column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8")) + 1
+        raise DefinitionError(
+            [
+                DefinitionProblem(
+                    "definition.encoding",
+                    f"the file is not UTF-8 (byte {exc.start}: {raw[exc.start]:#04x})",
+                    name,
+                    line,
+                    column,
+                    "Save the file as UTF-8.",
+                )
+            ]
+        ) from exc
     return load_text(text, name)
 
 
 def load_text(text: str, file: str = "<string>") -> Located:
     """Load YAML text into plain values (dict, list, str, int, float, bool, None, date) with positions."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise _fail(file, "definition.too_large", f"the document is larger than {MAX_BYTES} bytes",
-                    hint="Split the document.")
+        raise _fail(
+            file, "definition.too_large", f"the document is larger than {MAX_BYTES} bytes", hint="Split the document."
+        )
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:  # the reader refuses control characters before parsing starts
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - text.rfind("\n", 0, exc.position)
-        raise DefinitionError([DefinitionProblem(
-            "definition.syntax", f"invalid YAML: {exc.reason} (character #x{exc.character:04x})", file, line,
-            column, "Remove the control character, or write it as an escape in a double-quoted string.",
-        )]) from exc
+        raise DefinitionError(
+            [
+                DefinitionProblem(
+                    "definition.syntax",
+                    f"invalid YAML: {exc.reason} (character #x{exc.character:04x})",
+                    file,
+                    line,
+                    column,
+                    "Remove the control character, or write it as an escape in a double-quoted string.",
+                )
+            ]
+        ) from exc
     try:
         node = loader.get_single_node()
     except RecursionError as exc:  # PyYAML composes nested collections recursively
-        raise _fail(file, "definition.too_complex", f"the document nests deeper than {MAX_DEPTH} levels",
-                    hint="Flatten the structure.") from exc
+        raise _fail(
+            file,
+            "definition.too_complex",
+            f"the document nests deeper than {MAX_DEPTH} levels",
+            hint="Flatten the structure.",
+        ) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -118,9 +148,19 @@ def load_text(text: str, file: str = "<string>") -> Located:
         if context and exc.context_mark is not None and exc.context_mark is not mark:  # e.g. an unclosed bracket
             context += f" that starts at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
         message = ", ".join(part for part in (context, exc.problem or "") if part)
-        raise DefinitionError([DefinitionProblem("definition.syntax", f"invalid YAML: {message}", file, line, column,
-                                                 "Fix the YAML syntax at this position.")]) from exc
-    except yaml.YAMLError as exc:
+        raise DefinitionError(
+            [
+                DefinitionProblem(
+                    "definition.syntax",
+                    f"invalid YAML: {message}",
+                    file,
+                    line,
+                    column,
+                    "Fix the YAML syntax at this position.",
+                )
+            ]
+        ) from exc
+    except yaml.YAMLError as exc:  # pragma: no cover - once the reader accepted the text, PyYAML's errors are marked
         raise _fail(file, "definition.syntax", f"invalid YAML: {exc}", hint="Fix the YAML syntax.") from exc
     finally:
         loader.dispose()
@@ -142,24 +182,36 @@ class _Builder:
 
     def _error(self, node: yaml.Node, code: str, message: str, hint: str) -> DefinitionError:
         mark = node.start_mark
-        return DefinitionError([DefinitionProblem(code, message, self.located.file, mark.line + 1,
-                                                  mark.column + 1, hint)])
+        return DefinitionError(
+            [DefinitionProblem(code, message, self.located.file, mark.line + 1, mark.column + 1, hint)]
+        )
 
     def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self._error(node, "definition.too_complex",
-                              f"the document expands to more than {MAX_NODES} values (aliases included)",
-                              "Use fewer aliases; a definition never needs this many values.")
+            raise self._error(
+                node,
+                "definition.too_complex",
+                f"the document expands to more than {MAX_NODES} values (aliases included)",
+                "Use fewer aliases; a definition never needs this many values.",
+            )
         if depth > MAX_DEPTH:
-            raise self._error(node, "definition.too_complex", f"the document nests deeper than {MAX_DEPTH} levels",
-                              "Flatten the structure.")
+            raise self._error(
+                node,
+                "definition.too_complex",
+                f"the document nests deeper than {MAX_DEPTH} levels",
+                "Flatten the structure.",
+            )
         self.located.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         if id(node) in self.stack:
-            raise self._error(node, "definition.too_complex", "an alias refers to a node that contains it",
-                              "Remove the recursive alias.")
+            raise self._error(
+                node,
+                "definition.too_complex",
+                "an alias refers to a node that contains it",
+                "Remove the recursive alias.",
+            )
         self.stack.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -169,14 +221,22 @@ class _Builder:
             self.stack.discard(id(node))
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == "tag:yaml.org,2002:binary":  # bytes are no JSON value: a bundle holding them cannot be hashed
+            raise self._error(
+                node, "definition.syntax", "binary values (!!binary) are not allowed", "Write the value as text."
+            )
         try:
             return self.loader.construct_object(node, deep=True)
         # PyYAML's constructors fail on malformed explicitly tagged scalars (`!!int ''`, `!!bool x`) with bare
         # lookup and index errors, not only with YAMLError.
         except (yaml.YAMLError, ValueError, OverflowError, LookupError, AttributeError) as exc:
             reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else exc
-            raise self._error(node, "definition.syntax", f"invalid value {node.value!r}: {reason}",
-                              "Quote the value if it is meant as text.") from exc
+            raise self._error(
+                node,
+                "definition.syntax",
+                f"invalid value {node.value!r}: {reason}",
+                "Quote the value if it is meant as text.",
+            ) from exc
 
     def _mapping(self, node: yaml.Node, path: PathKey, depth: int) -> dict[Any, Any]:
         # Merge keys are resolved here rather than by PyYAML's flatten_mapping, which rewrites the shared node
@@ -190,9 +250,12 @@ class _Builder:
             key = _MERGE if is_merge else self._key(key_node)
             if key in seen:
                 first = seen[key].start_mark
-                raise self._error(key_node, "definition.duplicate_key",
-                                  f"duplicate key {'<<' if is_merge else key!r} (first defined at line "
-                                  f"{first.line + 1})", "Keep one of the two entries.")
+                raise self._error(
+                    key_node,
+                    "definition.duplicate_key",
+                    f"duplicate key {'<<' if is_merge else key!r} (first defined at line {first.line + 1})",
+                    "Keep one of the two entries.",
+                )
             seen[key] = key_node
             if is_merge:
                 merge = value_node
@@ -209,8 +272,12 @@ class _Builder:
         """The mappings of ``<<: *a`` or ``<<: [*a, *b]``; the earlier one wins, as in YAML's merge type."""
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
         if not all(isinstance(source, yaml.MappingNode) for source in sources):
-            raise self._error(node, "definition.syntax", "invalid merge: `<<` takes a mapping or a list of "
-                              "mappings", "Merge only mappings with <<.")
+            raise self._error(
+                node,
+                "definition.syntax",
+                "invalid merge: `<<` takes a mapping or a list of mappings",
+                "Merge only mappings with <<.",
+            )
         merged: dict[Any, Any] = {}
         for source in reversed(sources):  # built last, the winning mapping also keeps its keys' positions
             merged.update(self.build(source, path, depth + 1))
@@ -218,8 +285,12 @@ class _Builder:
 
     def _key(self, node: yaml.Node) -> Any:
         if not isinstance(node, yaml.ScalarNode):
-            raise self._error(node, "definition.syntax", "a mapping key must be a plain value, not a list or mapping",
-                              "Use a name as the key.")
+            raise self._error(
+                node,
+                "definition.syntax",
+                "a mapping key must be a plain value, not a list or mapping",
+                "Use a name as the key.",
+            )
         return self._scalar(node)
 
 
