@@ -131,7 +131,7 @@ class Mentorflow:
             repo.register(session, bundle, loaded.file, now)
             return repo.create(session, plan, who, now)
 
-        self._run(session, body, who)
+        self._run(session, body, who, {plan.id: bundle.workflow.workflow})
         return Relationship(id=plan.id, workflow=bundle.workflow.workflow, workflow_version=bundle.workflow.version,
                             state=bundle.workflow.initial_state, program=program)
 
@@ -152,9 +152,10 @@ class Mentorflow:
         who = Actor.of(actor)
         revision, events = self._write(relationship, lambda s, _now: plan_submit(s, slot, content, who, item), who,
                                        session)
-        return Revision(relationship=relationship, slot=slot, item=None if revision.item == PLAIN_ITEM else revision.item,
-                        revision=revision.number, complete=revision.complete, missing=revision.missing,
-                        content_hash=revision.content_hash, submitted_by=who.label, submitted_at=events[-1].at)
+        return Revision(relationship=relationship, slot=slot,
+                        item=None if revision.item == PLAIN_ITEM else revision.item, revision=revision.number,
+                        complete=revision.complete, missing=revision.missing, content_hash=revision.content_hash,
+                        submitted_by=who.label, submitted_at=events[-1].at)
 
     def sign(self, relationship: str, slot: str, *, actor: Actor | str, item: int | None = None,
              session: store.Session | None = None) -> Event:
@@ -232,8 +233,13 @@ class Mentorflow:
         session: store.Session | None = None,
     ) -> list[Standing]:
         """Where every matching relationship stands: next triggers, blockers, overdue obligations, activity."""
-        if stalled_days is not None and stalled_days < 0:
-            raise InvalidInput(f"stalled days must be 0 or more, got {stalled_days}")
+        if stalled_days is not None and (not isinstance(stalled_days, int) or isinstance(stalled_days, bool)
+                                         or stalled_days < 0):
+            raise InvalidInput(f"stalled days must be 0 or more, got {stalled_days!r}",
+                               hint="Pass a whole number of days.")
+        for value, what in ((workflow, "workflow"), (program, "program"), (state, "state"), (phase, "phase")):
+            if value is not None:
+                check_identifier(value, f"{what} filter")
         now = self.now()
         with store.read(self.engine, session) as reading:
             standings = [build_standing(snapshot, now, self.guards) for snapshot in
@@ -301,18 +307,21 @@ class Mentorflow:
     ) -> tuple[T, list[Event]]:
         check_identifier(relationship, "relationship id")
         outcome: list[T] = []
+        workflows: dict[str, str] = {}
 
         def body(session: store.Session, now: dt.datetime) -> list[Event]:
             snapshot = repo.load_snapshot(session, relationship)
+            workflows[snapshot.id] = snapshot.bundle.workflow.workflow
             write, result = decide(snapshot, now)
             outcome[:] = [result]
             if not write.events:
                 return []
             for plan in write.starts:
+                workflows[plan.id] = plan.bundle.workflow.workflow
                 repo.register(session, plan.bundle, self.registry.get(*plan.bundle.key).file, now)
             return repo.apply_write(session, snapshot, write, actor, now)
 
-        events = self._run(session, body, actor)
+        events = self._run(session, body, actor, workflows)
         return outcome[0], events
 
     def _run(
@@ -320,7 +329,11 @@ class Mentorflow:
         session: store.Session | None,
         body: Callable[[store.Session, dt.datetime], list[Event]],
         actor: Actor,
+        workflows: Mapping[str, str],
     ) -> list[Event]:
+        """Run one write in a transaction, retrying lost races; ``workflows`` names each relationship's workflow
+        for the logs (filled in by ``body``)."""
+        session = store.caller_session(session)
         for attempt in range(self.retries):
             now = self.now()
             try:
@@ -332,13 +345,13 @@ class Mentorflow:
                 self._log.debug("retrying", attempt=attempt + 1, actor=actor.label)
                 time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))  # noqa: S311 - jitter, not secrets
                 continue
-            self._publish(events, session)
+            self._publish(events, session, workflows)
             return events
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _publish(self, events: list[Event], session: store.Session | None) -> None:
+    def _publish(self, events: list[Event], session: store.Session | None, workflows: Mapping[str, str]) -> None:
         for event in events:
-            self._log.info(event.kind, relationship=event.relationship, workflow=event.payload.get("workflow"),
+            self._log.info(event.kind, relationship=event.relationship, workflow=workflows.get(event.relationship),
                            trigger=event.payload.get("trigger"), actor=event.actor, seq=event.seq)
         if not self._subscribers or not events:
             return
@@ -352,5 +365,5 @@ class Mentorflow:
             for subscriber in list(self._subscribers):
                 try:
                     subscriber(event)
-                except Exception:  # a notification must never undo or break a committed write
+                except Exception:  # noqa: BLE001 - a notification must never undo or break a committed write
                     self._log.exception("subscriber_failed", relationship=event.relationship, seq=event.seq)

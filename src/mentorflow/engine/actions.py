@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.errors import (
     AlreadySigned,
     ArtifactError,
+    ArtifactInvalid,
     ArtifactLimit,
     Blocked,
     CardinalityError,
@@ -31,6 +32,7 @@ from mentorflow.errors import (
     NotAllowed,
     NotParticipant,
     NotSigner,
+    PathError,
     ReasonRequired,
     UnknownSlot,
 )
@@ -131,7 +133,7 @@ def _roles_of(snapshot: Snapshot, actor: Actor) -> list[str]:
     if not roles:
         raise NotParticipant(f"{actor.id!r} is not a participant of relationship {snapshot.id!r}",
                              hint="Act as one of: " + ", ".join(f"{p} ({r})" for p, r in snapshot.people())
-                             + ", or as an administrator (--admin).")
+                             + ", or as an administrator.")
     return roles
 
 
@@ -158,7 +160,7 @@ def _check_cardinality(bundle: Bundle, counts: Mapping[str, int], what: str) -> 
 
 def plan_start(
     bundle: Bundle,
-    roles: Mapping[str, list[str] | str],
+    roles: Mapping[str, Sequence[str] | str],
     actor: Actor,
     program: str | None,
     relationship_id: str | None,
@@ -168,13 +170,19 @@ def plan_start(
     rel_id = check_identifier(relationship_id, "relationship id") if relationship_id is not None else new_id()
     if program is not None:
         check_identifier(program, "program")
+    if not isinstance(roles, Mapping):
+        raise InvalidInput(f"roles must map each role to its people, got {type(roles).__name__}",
+                           hint='Pass e.g. {"mentor": ["ann"], "mentee": ["bob"]}.')
     participants: list[tuple[str, str]] = []
     for role, people in roles.items():
         if role not in workflow.roles:
             raise CardinalityError(f"workflow {workflow.workflow!r} has no role {role!r}",
                                    hint=f"Roles: {', '.join(workflow.roles)}.")
-        for person in [people] if isinstance(people, str) else people:
-            participants.append((check_identifier(person, "person"), role))
+        listed = [people] if isinstance(people, str) else people
+        if not isinstance(listed, (list, tuple)):
+            raise InvalidInput(f"the people of role {role!r} must be a person id or a list of them, "
+                               f"got {type(people).__name__}", hint=f'Pass e.g. {{"{role}": ["ann"]}}.')
+        participants.extend((check_identifier(person, "person"), role) for person in listed)
     people_seen = [person for person, _ in participants]
     twice = sorted({person for person in people_seen if people_seen.count(person) > 1})
     if twice:
@@ -192,9 +200,12 @@ def plan_join(snapshot: Snapshot, role: str, person: str, actor: Actor) -> Write
     _not_final(snapshot, "join")
     check_identifier(person, "person")
     workflow = snapshot.bundle.workflow
-    if role not in workflow.roles:
+    if not isinstance(role, str) or role not in workflow.roles:
         raise CardinalityError(f"workflow {workflow.workflow!r} has no role {role!r}",
                                hint=f"Roles: {', '.join(workflow.roles)}.")
+    if actor.kind == "system":
+        raise NotAllowed("the system clock does not add participants",
+                         hint="Add people as an administrator or as a participant.")
     if actor.kind != "admin":
         _roles_of(snapshot, actor)
     if snapshot.roles_of(person):
@@ -213,7 +224,8 @@ def plan_leave(snapshot: Snapshot, person: str, actor: Actor, reason: str | None
     roles = snapshot.roles_of(person)
     if not roles:
         raise NotParticipant(f"{person!r} is not a participant of relationship {snapshot.id!r}")
-    if actor.kind != "admin" and actor.id != person:
+    reason = _reason(reason)
+    if actor.kind == "system" or (actor.kind == "person" and actor.id != person):
         raise NotAllowed(f"{actor.label!r} may not remove {person!r}",
                          hint="People leave by themselves; administrators may remove anyone.")
     role = roles[0]
@@ -228,8 +240,55 @@ def plan_leave(snapshot: Snapshot, person: str, actor: Actor, reason: str | None
 # -- artifacts --------------------------------------------------------------------------------------------------
 
 
+def _reason(reason: object) -> str | None:
+    """A reason as given, or None when there is none (missing or blank)."""
+    if reason is None:
+        return None
+    if not isinstance(reason, str):
+        raise InvalidInput(f"a reason must be text, got {type(reason).__name__}", hint="Pass the reason as text.")
+    if _has_surrogates(reason):
+        raise InvalidInput("the reason contains unpaired surrogate characters, which cannot be stored",
+                           hint="Pass the reason as valid Unicode text.")
+    return reason if reason.strip() else None
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _unstorable(value: Any, path: str) -> list[PathError]:
+    """The values canonical JSON cannot encode: text with unpaired surrogates, integers too long to print."""
+    if isinstance(value, dict):
+        return [error for key, child in value.items() for error in _unstorable(child, f"{path}.{key}" if path
+                                                                                 else str(key))]
+    if isinstance(value, list):
+        return [error for index, child in enumerate(value) for error in _unstorable(child, f"{path}[{index}]")]
+    if isinstance(value, str) and _has_surrogates(value):
+        return [PathError(path, "text contains unpaired surrogate characters")]
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            str(value)
+        except ValueError:
+            return [PathError(path, "the number has too many digits")]
+    return []
+
+
+def _content_hash(content: dict[str, Any]) -> str:
+    try:
+        return sha256_hex(canonical_json(content))
+    except ValueError as exc:  # UnicodeEncodeError is one; both mean the content cannot be stored
+        raise ArtifactInvalid("the content cannot be stored",
+                              _unstorable(content, "") or [PathError("", str(exc))]) from exc
+
+
+def _item(item: object) -> int | None:
+    if item is None or (isinstance(item, int) and not isinstance(item, bool)):
+        return item
+    raise InvalidInput(f"an item number must be a whole number, got {item!r}", hint="Pass item=N, or leave it out.")
+
+
 def _slot_for(snapshot: Snapshot, slot: str) -> None:
-    if slot not in snapshot.bundle.workflow.artifacts:
+    if not isinstance(slot, str) or slot not in snapshot.bundle.workflow.artifacts:
         known = ", ".join(snapshot.bundle.workflow.artifacts) or "(none)"
         raise UnknownSlot(f"workflow {snapshot.bundle.workflow.workflow!r} has no artifact slot {slot!r}",
                           hint=f"Slots: {known}.")
@@ -240,6 +299,7 @@ def plan_submit(
 ) -> tuple[Write, NewRevision]:
     _slot_for(snapshot, slot)
     _not_final(snapshot, "submit")
+    item = _item(item)
     definition = snapshot.slot(slot)
     if actor.kind == "system":
         raise NotAllowed("the system clock does not submit artifacts")
@@ -266,7 +326,7 @@ def plan_submit(
     else:
         raise InvalidInput(f"slot {slot!r} has no item {item}", hint=f"Items: {', '.join(map(str, items)) or 'none'}.")
     previous = items.get(number_item)
-    content_hash = sha256_hex(canonical_json(checked.content))
+    content_hash = _content_hash(checked.content)
     revision = NewRevision(slot, number_item, (previous.latest.number + 1) if previous else 1, checked.content,
                            content_hash, checked.complete, checked.missing)
     event = {"slot": slot, "item": None if number_item == PLAIN_ITEM else number_item, "revision": revision.number,
@@ -277,6 +337,7 @@ def plan_submit(
 def plan_sign(snapshot: Snapshot, slot: str, actor: Actor, item: int | None) -> Write:
     _slot_for(snapshot, slot)
     _not_final(snapshot, "sign")
+    item = _item(item)
     definition = snapshot.slot(slot)
     if actor.kind != "person":
         raise NotSigner("only participants sign, each for themselves; administrators and the system do not",
@@ -329,7 +390,22 @@ def trigger_states(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, Gu
     return states
 
 
-def plan_fire(  # noqa: PLR0913 - the inputs of a fire are these
+def _may_fire(snapshot: Snapshot, transition: Transition, actor: Actor, *, force: bool) -> None:
+    """Participants fire triggers their role is listed for; the clock fires timed ones; only admins force."""
+    trigger = transition.trigger
+    if actor.kind == "person":
+        roles = _roles_of(snapshot, actor)
+        if transition.by is not None and not set(roles) & set(transition.by):
+            raise NotAllowed(f"{actor.id!r} ({', '.join(roles)}) may not fire {trigger!r}",
+                             hint=f"{trigger!r} is fired by: {', '.join(transition.by)}, or an administrator.")
+    elif actor.kind == "system" and transition.after_days is None:
+        raise NotAllowed(f"the system clock fires only timed triggers; {trigger!r} is not timed")
+    if force and actor.kind != "admin":
+        raise NotAllowed("only administrators may force a transition",
+                         hint="Ask a program administrator, who must give a reason.")
+
+
+def plan_fire(
     snapshot: Snapshot,
     trigger: str,
     actor: Actor,
@@ -342,18 +418,8 @@ def plan_fire(  # noqa: PLR0913 - the inputs of a fire are these
 ) -> Write:
     machine = compiled(snapshot.bundle)
     transition = machine.find(snapshot.state, trigger)
-    if reason is not None and not reason.strip():
-        reason = None
-    if actor.kind == "person":
-        roles = _roles_of(snapshot, actor)
-        if transition.by is not None and not set(roles) & set(transition.by):
-            raise NotAllowed(f"{actor.id!r} ({', '.join(roles)}) may not fire {trigger!r}",
-                             hint=f"{trigger!r} is fired by: {', '.join(transition.by)}, or an administrator.")
-    elif actor.kind == "system" and transition.after_days is None:
-        raise NotAllowed(f"the system clock fires only timed triggers; {trigger!r} is not timed")
-    if force and actor.kind != "admin":
-        raise NotAllowed("only administrators may force a transition",
-                         hint="Ask a program administrator, who must give a reason.")
+    reason = _reason(reason)
+    _may_fire(snapshot, transition, actor, force=force)
     if (force or transition.reason == "required") and reason is None:
         why = "forcing a transition" if force else f"trigger {trigger!r}"
         raise ReasonRequired(f"{why} needs a reason")

@@ -15,13 +15,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session, SessionTransaction
 
-from mentorflow.errors import ConcurrencyConflict, MentorflowError, StorageError
+from mentorflow.errors import ConcurrencyConflict, InvalidInput, MentorflowError, StorageError
 
-__all__ = ["Session", "after_commit", "connect", "read", "to_db", "from_db", "transaction", "upgrade"]
+__all__ = ["Session", "after_commit", "caller_session", "connect", "from_db", "read", "to_db", "transaction", "upgrade"]
 
 VERSION_TABLE = "mentorflow_alembic_version"
 _WRITE = "mentorflow_write"
@@ -35,12 +35,20 @@ def connect(target: str | Engine) -> Engine:
     try:
         engine = create_engine(target)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
-        raise StorageError(f"cannot use database URL {target!r}: {exc}", code="storage.bad_url",
+        raise StorageError(f"cannot use database URL {_shown(target)}: {exc}", code="storage.bad_url",
                            hint="Use an SQLAlchemy URL such as sqlite:///mentorflow.db or "
                            "postgresql+psycopg://user@host/db (pip install 'mentorflow[postgres]').") from exc
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def _shown(target: object) -> str:
+    """A URL as it may appear in a message: with its password masked."""
+    try:
+        return repr(make_url(target).render_as_string(hide_password=True))  # type: ignore[arg-type]
+    except (ArgumentError, TypeError, ValueError):
+        return repr(target)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -91,12 +99,38 @@ def transaction(engine: Engine, session: Session | None) -> Iterator[Session]:
             with Session(engine.execution_options(**{_WRITE: True}), expire_on_commit=False) as own, own.begin():
                 yield own
         else:
+            _begin_sqlite(session)
             with session.begin_nested():
                 yield session
 
 
+def caller_session(session: Any) -> Session | None:
+    """The caller's session as a plain ``Session`` (a ``scoped_session`` proxy, as Flask-SQLAlchemy gives, unwrapped)."""
+    if session is None or isinstance(session, Session):
+        return session
+    if isinstance(session, scoped_session):
+        return session()
+    raise InvalidInput(f"session= must be an SQLAlchemy Session, got {type(session).__name__}",
+                       hint="Pass the Session your platform works in, or leave session= out.")
+
+
+def _begin_sqlite(session: Session) -> None:
+    """Make sure the caller's SQLite connection is really inside a transaction before we take a savepoint.
+
+    pysqlite defers BEGIN until the first write, so on a platform's plain SQLite engine our SAVEPOINT would run in
+    autocommit mode and its RELEASE would commit our rows past the platform's transaction, out of its rollback.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 @contextmanager
 def read(engine: Engine, session: Session | None) -> Iterator[Session]:
+    session = caller_session(session)
     with translated():
         if session is not None:
             yield session
@@ -106,23 +140,45 @@ def read(engine: Engine, session: Session | None) -> Iterator[Session]:
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
-    """Run ``callback`` once the caller's session commits; drop it if the session rolls back."""
-    pending: list[Callable[[], None]] | None = session.info.get(_PENDING)
+    """Run ``callback`` once the caller's session commits for real; drop it if what it belongs to rolls back.
+
+    SQLAlchemy reports savepoints through the same commit and rollback events as the outer transaction, so each
+    callback is tied to the transaction that was innermost when it was registered: it runs when the outermost
+    transaction has committed, and is dropped when that transaction or any enclosing one rolls back.
+    """
+    pending: list[tuple[SessionTransaction, Callable[[], None]]] | None = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
 
         @event.listens_for(session, "after_commit")
         def _commit(committed: Session) -> None:
-            callbacks = list(committed.info.get(_PENDING, []))
-            committed.info[_PENDING] = []
-            for run in callbacks:
+            waiting: list[tuple[SessionTransaction, Callable[[], None]]] = committed.info[_PENDING]
+            due = [run for owner, run in waiting if not _root(owner).is_active]
+            waiting[:] = [(owner, run) for owner, run in waiting if _root(owner).is_active]
+            for run in due:
                 run()
 
-        @event.listens_for(session, "after_rollback")
-        def _rollback(rolled_back: Session) -> None:
-            rolled_back.info[_PENDING] = []
+        @event.listens_for(session, "after_soft_rollback")
+        def _rollback(rolled_back: Session, previous: SessionTransaction) -> None:
+            waiting: list[tuple[SessionTransaction, Callable[[], None]]] = rolled_back.info[_PENDING]
+            waiting[:] = [(owner, run) for owner, run in waiting if previous not in _chain(owner)]
 
-    pending.append(callback)
+    owner = session.get_nested_transaction() or session.get_transaction()
+    if owner is None:  # nothing left to wait for: the write was not inside a transaction
+        callback()
+        return
+    pending.append((owner, callback))
+
+
+def _chain(transaction: SessionTransaction) -> list[SessionTransaction]:
+    chain = [transaction]
+    while chain[-1].parent is not None:
+        chain.append(chain[-1].parent)
+    return chain
+
+
+def _root(transaction: SessionTransaction) -> SessionTransaction:
+    return _chain(transaction)[-1]
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -105,7 +105,7 @@ def load_snapshot(session: Session, relationship_id: str) -> Snapshot:
     row = session.get(RelationshipRow, relationship_id, populate_existing=True)
     if row is None:
         raise NotFound(f"no relationship {relationship_id!r}",
-                       hint="List relationships with `mentorflow audit`; ids are printed by `start`.")
+                       hint="Check the id: start() returns it, and the audit lists every relationship.")
     snapshot = snapshot_of(session, row)
     people = session.execute(select(ParticipantRow.person, ParticipantRow.role)
                              .where(ParticipantRow.relationship_id == relationship_id,

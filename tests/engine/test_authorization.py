@@ -1,0 +1,267 @@
+"""Who may do what: strangers, each role, administrators and the system clock, for every kind of write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from mentorflow import Actor, Blocked, Mentorflow, MentorflowError, NotAllowed, ReasonRequired
+from tests.content import valid
+
+ADMIN = Actor.admin("carol")
+SYSTEM = Actor.system()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One workflow's people and the one write of each operation that the table tries as every actor."""
+
+    workflow: str
+    people: dict[str, list[str]]
+    actors: dict[str, Actor | str]
+    join: tuple[str, str]
+    leave: str
+    slot: str
+    trigger: str
+    prepare_fire: Callable[[Mentorflow, str], None]
+
+
+def _dyad_fire(mf: Mentorflow, rel_id: str) -> None:
+    mf.submit(rel_id, "idp", valid("idp"), actor="bob")
+
+
+def _peer_fire(mf: Mentorflow, rel_id: str) -> None:
+    mf.submit(rel_id, "agreement", valid("agreement"), actor="pat")
+    for person in ("pat", "quin", "ray"):
+        mf.sign(rel_id, "agreement", actor=person)
+
+
+CASES = {
+    "traditional-dyad": Case(
+        "traditional-dyad",
+        {"mentor": ["ann"], "mentee": ["bob"]},
+        {"stranger": "zed", "mentor": "ann", "mentee": "bob", "admin": ADMIN, "system": SYSTEM},
+        join=("mentor", "dan"),
+        leave="bob",
+        slot="idp",
+        trigger="negotiate",
+        prepare_fire=_dyad_fire,
+    ),
+    "informal-peer": Case(
+        "informal-peer",
+        {"peer": ["pat", "quin", "ray"]},
+        {"stranger": "zed", "peer": "pat", "admin": ADMIN, "system": SYSTEM},
+        join=("peer", "dan"),
+        leave="pat",
+        slot="agreement",
+        trigger="convene",
+        prepare_fire=_peer_fire,
+    ),
+}
+
+OK = None
+NOT_PARTICIPANT = "actor.not_participant"
+NOT_ALLOWED = "actor.not_allowed"
+NOT_SIGNER = "signature.not_signer"
+CARDINALITY = "participants.cardinality"
+
+TABLE: dict[str, dict[str, dict[str, str | None]]] = {
+    "traditional-dyad": {
+        "start": {"stranger": NOT_ALLOWED, "mentor": OK, "mentee": OK, "admin": OK, "system": NOT_ALLOWED},
+        "join": {
+            "stranger": NOT_PARTICIPANT,
+            "mentor": CARDINALITY,
+            "mentee": CARDINALITY,
+            "admin": CARDINALITY,
+            "system": NOT_ALLOWED,
+        },
+        "leave": {
+            "stranger": NOT_ALLOWED,
+            "mentor": NOT_ALLOWED,
+            "mentee": CARDINALITY,
+            "admin": CARDINALITY,
+            "system": NOT_ALLOWED,
+        },
+        "submit": {
+            "stranger": NOT_PARTICIPANT,
+            "mentor": NOT_ALLOWED,
+            "mentee": OK,
+            "admin": OK,
+            "system": NOT_ALLOWED,
+        },
+        "sign": {"stranger": NOT_PARTICIPANT, "mentor": OK, "mentee": OK, "admin": NOT_SIGNER, "system": NOT_SIGNER},
+        "fire": {"stranger": NOT_PARTICIPANT, "mentor": OK, "mentee": OK, "admin": OK, "system": NOT_ALLOWED},
+        "force": {
+            "stranger": NOT_PARTICIPANT,
+            "mentor": NOT_ALLOWED,
+            "mentee": NOT_ALLOWED,
+            "admin": OK,
+            "system": NOT_ALLOWED,
+        },
+    },
+    "informal-peer": {
+        "start": {"stranger": NOT_ALLOWED, "peer": OK, "admin": OK, "system": NOT_ALLOWED},
+        "join": {"stranger": NOT_PARTICIPANT, "peer": OK, "admin": OK, "system": NOT_ALLOWED},
+        "leave": {"stranger": NOT_ALLOWED, "peer": OK, "admin": OK, "system": NOT_ALLOWED},
+        "submit": {"stranger": NOT_PARTICIPANT, "peer": OK, "admin": OK, "system": NOT_ALLOWED},
+        "sign": {"stranger": NOT_PARTICIPANT, "peer": OK, "admin": NOT_SIGNER, "system": NOT_SIGNER},
+        "fire": {"stranger": NOT_PARTICIPANT, "peer": OK, "admin": OK, "system": NOT_ALLOWED},
+        "force": {"stranger": NOT_PARTICIPANT, "peer": NOT_ALLOWED, "admin": OK, "system": NOT_ALLOWED},
+    },
+}
+
+ROWS = [
+    (workflow, operation, actor, expected)
+    for workflow, operations in TABLE.items()
+    for operation, outcomes in operations.items()
+    for actor, expected in outcomes.items()
+]
+
+
+def _attempt(mf: Mentorflow, case: Case, operation: str, rel_id: str, actor: Actor | str) -> object:
+    operations: dict[str, Callable[[], object]] = {
+        "start": lambda: mf.start(case.workflow, case.people, actor=actor),
+        "join": lambda: mf.join(rel_id, *case.join, actor=actor),
+        "leave": lambda: mf.leave(rel_id, case.leave, actor=actor, reason="moving on"),
+        "submit": lambda: mf.submit(rel_id, case.slot, valid(case.slot), actor=actor),
+        "sign": lambda: mf.sign(rel_id, case.slot, actor=actor),
+        "fire": lambda: mf.fire(rel_id, case.trigger, actor=actor),
+        "force": lambda: mf.fire(rel_id, case.trigger, actor=actor, force=True, reason="paper copy on file"),
+    }
+    return operations[operation]()
+
+
+def _prepare(mf: Mentorflow, case: Case, operation: str, rel_id: str) -> None:
+    first_submitter = case.people[next(iter(case.people))][0] if case.workflow != "traditional-dyad" else "bob"
+    if operation == "sign":
+        mf.submit(rel_id, case.slot, valid(case.slot), actor=first_submitter)
+    elif operation == "fire":
+        case.prepare_fire(mf, rel_id)
+
+
+@pytest.mark.parametrize(
+    ("workflow", "operation", "actor", "expected"), ROWS, ids=[f"{w}-{o}-{a}" for w, o, a, _ in ROWS]
+)
+def test_who_may_do_what(mf: Mentorflow, workflow: str, operation: str, actor: str, expected: str | None) -> None:
+    """Each actor either does the operation, or is refused with the stable code and nothing is written."""
+    case = CASES[workflow]
+    rel_id = mf.start(case.workflow, case.people, actor=ADMIN).id
+    _prepare(mf, case, operation, rel_id)
+    before = mf.history(rel_id)
+    if expected is None:
+        _attempt(mf, case, operation, rel_id, case.actors[actor])
+        return
+    with pytest.raises(MentorflowError) as caught:
+        _attempt(mf, case, operation, rel_id, case.actors[actor])
+    assert caught.value.code == expected
+    assert mf.history(rel_id) == before
+
+
+def test_a_stranger_is_told_who_takes_part(mf: Mentorflow) -> None:
+    """Refusing a stranger names the participants and suggests acting as an administrator."""
+    rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
+    with pytest.raises(MentorflowError, match="'zed' is not a participant of relationship") as caught:
+        mf.submit(rel_id, "idp", valid("idp"), actor="zed")
+    assert caught.value.hint == "Act as one of: ann (mentor), bob (mentee), or as an administrator."
+
+
+def test_a_role_may_submit_only_to_its_slots(mf: Mentorflow) -> None:
+    """The mentor may not submit the mentee's IDP; the hint names who submits it."""
+    rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
+    with pytest.raises(NotAllowed, match=r"'ann' \(mentor\) may not submit 'idp'") as caught:
+        mf.submit(rel_id, "idp", valid("idp"), actor="ann")
+    assert caught.value.hint == "Slot 'idp' is submitted by: mentee."
+
+
+def test_a_role_may_fire_only_its_triggers(mf: Mentorflow) -> None:
+    """Only facilitators launch a facilitated peer group; a member is refused."""
+    people = {"facilitator": ["fay"], "member": ["mo", "mu", "my"]}
+    rel_id = mf.start("facilitated-peer", people, actor=ADMIN).id
+    mf.submit(rel_id, "curriculum", valid("curriculum"), actor="fay")
+    with pytest.raises(NotAllowed, match=r"'mo' \(member\) may not fire 'launch'"):
+        mf.fire(rel_id, "launch", actor="mo")
+    assert mf.fire(rel_id, "launch", actor="fay").payload["to"] == "launched"
+
+
+def test_nobody_signs_for_someone_else(mf: Mentorflow) -> None:
+    """A participant whose role does not sign a slot is `signature.not_signer`."""
+    people = {"facilitator": ["fay"], "member": ["mo", "mu", "my"]}
+    rel_id = mf.start("facilitated-peer", people, actor=ADMIN).id
+    mf.submit(rel_id, "curriculum", valid("curriculum"), actor="fay")
+    with pytest.raises(MentorflowError, match=r"'fay' \(facilitator\) does not sign 'curriculum'") as caught:
+        mf.sign(rel_id, "curriculum", actor="fay")
+    assert caught.value.code == "signature.not_signer"
+
+
+def test_admins_sign_nothing(mf: Mentorflow) -> None:
+    """Administrators do not sign on anyone's behalf."""
+    rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
+    mf.submit(rel_id, "agreement", valid("agreement"), actor="bob")
+    with pytest.raises(MentorflowError, match="only participants sign, each for themselves"):
+        mf.sign(rel_id, "agreement", actor=ADMIN)
+
+
+# -- forcing ----------------------------------------------------------------------------------------------------
+
+
+def test_an_admin_force_is_an_override_listing_the_bypassed_blockers(mf: Mentorflow) -> None:
+    """A forced fire is recorded as `overridden`, with the reason and every blocker it bypassed."""
+    rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
+    event = mf.fire(rel_id, "negotiate", actor=ADMIN, force=True, reason="paper IDP on file")
+    assert (event.kind, event.actor) == ("overridden", "admin:carol")
+    assert event.payload == {
+        "trigger": "negotiate",
+        "from": "preparing",
+        "to": "negotiating",
+        "reason": "paper IDP on file",
+        "bypassed": [
+            {
+                "code": "artifact.missing",
+                "message": "no idp has been submitted (to be submitted by mentee bob)",
+                "requirement": {"complete": "idp"},
+            }
+        ],
+    }
+    assert mf.status(rel_id).state == "negotiating"
+    assert mf.verify().ok
+
+
+def test_force_needs_a_reason(mf: Mentorflow) -> None:
+    """An administrator forcing without a reason is `transition.reason_required`."""
+    rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
+    with pytest.raises(ReasonRequired, match="forcing a transition needs a reason") as caught:
+        mf.fire(rel_id, "negotiate", actor=ADMIN, force=True)
+    assert caught.value.code == "transition.reason_required"
+
+
+def test_only_admins_force(mf: Mentorflow) -> None:
+    """A participant who may fire a trigger still may not force it."""
+    rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
+    with pytest.raises(NotAllowed, match="only administrators may force a transition") as caught:
+        mf.fire(rel_id, "negotiate", actor="bob", force=True, reason="please")
+    assert caught.value.code == "actor.not_allowed"
+
+
+def test_an_admin_without_force_is_blocked_like_anyone(mf: Mentorflow) -> None:
+    """Administrators may fire any trigger, but requirements still hold them unless they force."""
+    rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
+    with pytest.raises(Blocked, match="no idp has been submitted"):
+        mf.fire(rel_id, "negotiate", actor=ADMIN)
+
+
+def test_the_system_fires_only_timed_triggers(mf: Mentorflow) -> None:
+    """The clock may not fire a trigger that is not timed."""
+    rel_id = mf.start("micro-mentoring", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
+    with pytest.raises(NotAllowed, match="the system clock fires only timed triggers; 'schedule' is not timed"):
+        mf.fire(rel_id, "schedule", actor=SYSTEM)
+
+
+def test_the_system_is_not_a_person_named_system(mf: Mentorflow) -> None:
+    """A participant whose id is `system` gives the clock no rights in the relationship."""
+    rel_id = mf.start("informal-peer", {"peer": ["system", "pat"]}, actor=ADMIN).id
+    with pytest.raises(NotAllowed, match="'system' may not remove 'system'"):
+        mf.leave(rel_id, "system", actor=SYSTEM)
+    with pytest.raises(NotAllowed, match="the system clock does not add participants"):
+        mf.join(rel_id, "peer", "dan", actor=SYSTEM)
