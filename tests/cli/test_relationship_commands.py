@@ -305,7 +305,8 @@ def test_audit_formats(run: Invoke, wf: list[str], rel: str) -> None:
     assert csv_lines[0].startswith("id,workflow,program,state")
     table = run(*wf, "--now", "2026-01-12", "audit").stdout.splitlines()
     assert all(len(line) <= 80 for line in table)
-    assert "1 overdue" in table[1]
+    assert table[0] == "pairing (1)"
+    assert "1 overdue" in table[2]
 
 
 def test_audit_filters(run: Invoke, wf: list[str], rel: str) -> None:

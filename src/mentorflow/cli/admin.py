@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,11 +56,19 @@ def _waiting(standing: Standing) -> str:
 
 
 def audit_table(standings: Sequence[Standing], width: int = 80) -> str:
-    """The audit as a table that fits ``width`` columns: people abbreviated, blockers summarised by count."""
-    rows = [[s.id, s.workflow, s.state, s.days_in_state, _people(s), _waiting(s)] for s in standings]
-    return render_table(
-        rows, ["ID", "WORKFLOW", "STATE", "DAYS", "PEOPLE", "WAITING ON"], width=width, shrink=[4, 5, 1, 0, 2]
-    )
+    """The audit as one table per workflow that fits ``width`` columns, people and blockers summarised."""
+    sections = []
+    for workflow in sorted({s.workflow for s in standings}):
+        rows = [[s.id, s.state, s.days_in_state, _people(s), _waiting(s)] for s in standings if s.workflow == workflow]
+        # Narrow the people first and the waiting-on column last: it is what an administrator reads the table for.
+        table = render_table(
+            rows,
+            ["ID", "STATE", "DAYS", "PEOPLE", "WAITING ON"],
+            width=width - 2,
+            shrink=[(3, 10), (0, 16), (1, 12), (3, 6), (0, 8), (4, 12)],
+        )
+        sections.append(f"{workflow} ({len(rows)})\n" + "\n".join("  " + line for line in table.splitlines()))
+    return "\n\n".join(sections)
 
 
 def _csv_rows(standings: Sequence[Standing]) -> list[list[object]]:
@@ -319,6 +328,9 @@ def demo(obj: Context, output_format: str) -> None:
     """Create the schema if needed, fill the database with a realistic demo program, and print its audit."""
     from mentorflow.demo import build_demo  # noqa: PLC0415
 
+    import structlog  # noqa: PLC0415 - the demo writes hundreds of events: keep its log to warnings
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     mf = obj.mf
     mf.upgrade()
     result = build_demo(mf, mf.now())

@@ -24,21 +24,25 @@ def emit_json(value: Any) -> None:
 
 
 def render_table(
-    rows: Sequence[Sequence[Any]], headers: Sequence[str], *, width: int | None = None, shrink: Sequence[int] = ()
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str],
+    *,
+    width: int | None = None,
+    shrink: Sequence[tuple[int, int]] = (),
 ) -> str:
     """Left-aligned columns separated by two spaces; the last column is not padded.
 
-    With ``width``, the columns listed in ``shrink`` are narrowed in turn (their cells abbreviated with "…") until
-    every line fits, each down to its header's width at the least.
+    With ``width``, the columns listed in ``shrink`` as (index, narrowest) are narrowed in turn, their cells
+    abbreviated with "…", until every line fits.
     """
     cells = [[str(cell) for cell in row] for row in rows]
     widths = [max([len(header)] + [len(row[index]) for row in cells]) for index, header in enumerate(headers)]
     if width is not None:
-        for index in shrink:
+        for index, narrowest in shrink:
             excess = sum(widths) + 2 * (len(widths) - 1) - width
             if excess <= 0:
                 break
-            widths[index] = max(len(headers[index]), widths[index] - excess)
+            widths[index] = max(narrowest, len(headers[index]), widths[index] - excess)
             for row in cells:
                 row[index] = abbreviate(row[index], widths[index])
     lines = []
