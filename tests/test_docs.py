@@ -21,7 +21,7 @@ from mentorflow.cli import cli
 from mentorflow.cli._docs import ROOT, cli_reference, main
 
 FENCE = re.compile(r"(?:<!-- file: (?P<file>\S+) -->\n)?```(?P<lang>\w*)\n(?P<body>.*?)```", re.DOTALL)
-EXECUTABLE_PAGES = ["README.md", "docs/workflow-language.md"]
+EXECUTABLE_PAGES = ["README.md", "docs/administrators.md", "docs/workflow-language.md"]
 
 
 @dataclass

@@ -306,7 +306,7 @@ def test_audit_formats(run: Invoke, wf: list[str], rel: str) -> None:
     table = run(*wf, "--now", "2026-01-12", "audit").stdout.splitlines()
     assert all(len(line) <= 80 for line in table)
     assert table[0] == "pairing (1)"
-    assert "1 overdue" in table[2]
+    assert "overdue plan" in table[2]
 
 
 def test_audit_filters(run: Invoke, wf: list[str], rel: str) -> None:

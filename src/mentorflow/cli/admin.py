@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,20 +45,34 @@ def _short(code: str, requirement: dict[str, object]) -> str:
 
 
 def _waiting(standing: Standing) -> str:
+    """What a relationship waits on, in a few words: what is overdue, then what can or cannot happen next."""
     if standing.final:
         return "ended"
-    parts = [f"{len(standing.overdue)} overdue"] if standing.overdue else []
+    parts = []
+    overdue_slot = None
+    if standing.overdue:
+        words = standing.overdue[0].requirement.split()
+        overdue_slot = words[2] if words[0] == ">=" else words[0]  # "agreement signed within 30 days"
+        more = len(standing.overdue) - 1
+        parts.append(f"overdue {overdue_slot}" + (f" +{more}" if more else ""))
     if standing.next:
         parts.append("next: " + ", ".join(standing.next))
     elif standing.blockers:
         first = standing.blockers[0]
         more = len(standing.blockers) - 1
-        parts.append(_short(first.code, first.requirement) + (f" +{more}" if more else ""))
+        if overdue_slot is None or overdue_slot not in first.requirement.values():
+            parts.append(_short(first.code, first.requirement) + (f" +{more}" if more else ""))
     return "; ".join(parts) or "-"
 
 
-def audit_table(standings: Sequence[Standing], width: int = 80) -> str:
+def _width() -> int:
+    """80 columns, or the terminal's width when printing to a wider terminal."""
+    return max(80, shutil.get_terminal_size().columns) if sys.stdout.isatty() else 80
+
+
+def audit_table(standings: Sequence[Standing], width: int | None = None) -> str:
     """The audit as one table per workflow that fits ``width`` columns, people and blockers summarised."""
+    width = width or _width()
     sections = []
     for workflow in sorted({s.workflow for s in standings}):
         rows = [[s.id, s.state, s.days_in_state, _people(s), _waiting(s)] for s in standings if s.workflow == workflow]
@@ -65,7 +81,7 @@ def audit_table(standings: Sequence[Standing], width: int = 80) -> str:
             rows,
             ["ID", "STATE", "DAYS", "PEOPLE", "WAITING ON"],
             width=width - 2,
-            shrink=[(3, 10), (0, 16), (1, 12), (3, 6), (0, 8), (4, 12)],
+            shrink=[(3, 10), (0, 16), (1, 12), (3, 6), (4, 24), (0, 10), (1, 8)],
         )
         sections.append(f"{workflow} ({len(rows)})\n" + "\n".join("  " + line for line in table.splitlines()))
     return "\n\n".join(sections)
@@ -326,9 +342,9 @@ def verify(obj: Context, output_format: str) -> None:
 @pass_context
 def demo(obj: Context, output_format: str) -> None:
     """Create the schema if needed, fill the database with a realistic demo program, and print its audit."""
-    from mentorflow.demo import build_demo  # noqa: PLC0415
-
     import structlog  # noqa: PLC0415 - the demo writes hundreds of events: keep its log to warnings
+
+    from mentorflow.demo import build_demo  # noqa: PLC0415
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     mf = obj.mf

@@ -36,7 +36,7 @@ from mentorflow.errors import (
     ReasonRequired,
     UnknownSlot,
 )
-from mentorflow.types import Actor, Blocker, TriggerState, check_identifier
+from mentorflow.types import MAX_IDENTIFIER, Actor, Blocker, TriggerState, check_identifier
 
 __all__ = [
     "Carry",
@@ -454,5 +454,14 @@ def _linked(snapshot: Snapshot, transition: Transition, resolve: Callable[[str, 
                        f"converting into {bundle.workflow.workflow!r}")
     carry = [Carry(slot, item.item, item.latest.number)
              for slot in starts.carry for item in snapshot.items.get(slot, {}).values()]
-    return StartPlan(new_id(), bundle, participants, snapshot.program,
+    return StartPlan(_linked_id(snapshot, transition.trigger), bundle, participants, snapshot.program,
                      linked_from={"relationship": snapshot.id, "trigger": transition.trigger}, carry=carry)
+
+
+def _linked_id(snapshot: Snapshot, trigger: str) -> str:
+    """A readable id that names where a linked relationship came from, e.g. ``micro-tanaka-convert-14``.
+
+    The event number makes it unique even if a workflow could fire the same trigger twice.
+    """
+    candidate = f"{snapshot.id}-{trigger}-{snapshot.seq + 1}"
+    return candidate if len(candidate) <= MAX_IDENTIFIER else new_id()
