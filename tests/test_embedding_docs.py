@@ -1,7 +1,7 @@
-"""The library guides are executable: docs/embedding.md is examples/embedding.py, and both run as shown.
+"""The library guides are executable: docs/embedding.md is examples/embedding/embedding.py, and both run as shown.
 
 Conventions:
-- examples/embedding.py marks the parts the guide shows with ``# --8<-- [start:NAME]`` and
+- examples/embedding/embedding.py marks the parts the guide shows with ``# --8<-- [start:NAME]`` and
   ``# --8<-- [end:NAME]`` lines; each marked part is one ``python`` block of docs/embedding.md, word for word.
 - a ``python`` block that is not taken from the example must run on its own;
 - the guide ends with a ``text`` block of exactly what the example prints;
@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "embedding.md"
 CONCEPTS = ROOT / "docs" / "concepts.md"
-EXAMPLE = ROOT / "examples" / "embedding.py"
+EXAMPLE = ROOT / "examples" / "embedding" / "embedding.py"
 
 FENCE = re.compile(r"^```(?P<lang>\w*)\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL)
 SNIPPET = re.compile(
@@ -68,7 +68,7 @@ def _run(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def example_output(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """What examples/embedding.py prints, run once for the module, from an unrelated directory."""
+    """What examples/embedding/embedding.py prints, run once for the module, from an unrelated directory."""
     result = _run(str(EXAMPLE), cwd=tmp_path_factory.mktemp("example"))
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

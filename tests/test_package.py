@@ -112,3 +112,12 @@ def test_installed_wheel_finds_its_builtins(tmp_path: Path) -> None:
     ).stdout.split()
     assert out[0] == str(target / "mentorflow" / "workflows")
     assert out[1] == "5"
+
+
+def test_version_matches_the_project() -> None:
+    """`mentorflow.__version__` is the version pyproject.toml declares, and the changelog describes it."""
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert mentorflow.__version__ == declared
+    assert f"## {declared} " in (ROOT / "CHANGELOG.md").read_text()

@@ -50,7 +50,7 @@ from mentorflow.types import (
     WorkflowInfo,
 )
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 
 __all__ = [
     "Actor",

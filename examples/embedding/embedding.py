@@ -3,7 +3,7 @@
 A tiny "platform" keeps its mentor matches and mentor trainings in its own tables, on its own SQLAlchemy engine,
 and embeds mentorflow for the workflow. The script shows a match and the first plan committed together, a
 rollback undoing both, notifications sent only after commit, a custom guard reading the platform's data, how a
-view would turn errors into HTTP answers, and the clock. Run it with ``python examples/embedding.py``;
+view would turn errors into HTTP answers, and the clock. Run it with ``python examples/embedding/embedding.py``;
 docs/embedding.md walks through it, and tests/test_embedding_docs.py keeps the two in sync.
 """
 # ruff: noqa: T201 - an example script talks to its reader on stdout

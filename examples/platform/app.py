@@ -1,0 +1,248 @@
+"""A minimal mentoring platform on Flask, with mentorflow embedded in its database and its transactions.
+
+The platform owns people, programs and matches (its own SQLAlchemy tables); mentorflow owns the relationships.
+Every request runs in one transaction of the platform's session, passed to mentorflow as ``session=``: when the
+platform's write fails, mentorflow's write is rolled back with it, and notifications go out only after commit.
+
+Run it: ``pip install -e '.[platform]'`` then ``flask --app examples.platform.app run`` (SQLite in the current
+directory; set ``PLATFORM_DB`` for another database). Requests name their user in the ``X-User`` header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, create_engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from mentorflow import Actor, Blocked, Event, Mentorflow, MentorflowError
+
+log = logging.getLogger("platform")
+
+STATUS_OF = {  # how mentorflow's error families map onto HTTP
+    "relationship.not_found": 404,
+    "workflow.not_found": 404,
+    "transition.blocked": 409,
+    "concurrency.conflict": 409,
+    "actor.not_participant": 403,
+    "actor.not_allowed": 403,
+    "signature.not_signer": 403,
+    "platform.unauthenticated": 401,
+}
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "platform_users"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Program(Base):
+    __tablename__ = "platform_programs"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+
+
+class Match(Base):
+    """The platform's record of a pairing; one per mentee and program, enforced by the platform's schema."""
+
+    __tablename__ = "platform_matches"
+    __table_args__ = (UniqueConstraint("program_id", "mentee_id"),)
+
+    relationship_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    program_id: Mapped[str] = mapped_column(ForeignKey("platform_programs.id"))
+    mentor_id: Mapped[str] = mapped_column(ForeignKey("platform_users.id"))
+    mentee_id: Mapped[str] = mapped_column(ForeignKey("platform_users.id"))
+
+
+platform = Blueprint("platform", __name__)
+
+
+def create_app(db_url: str | None = None, *, clock: Callable[[], dt.datetime] | None = None) -> Flask:
+    """The platform: its tables and mentorflow's share one database and one transaction per request."""
+    app = Flask(__name__)
+    engine = create_engine(db_url or os.environ.get("PLATFORM_DB", "sqlite:///platform.db"))
+    Base.metadata.create_all(engine)
+    mf = Mentorflow(engine, clock=clock)
+    mf.upgrade()
+    notifications: list[str] = []
+
+    def notify(event: Event) -> None:  # called only after the request's transaction has committed
+        message = f"{event.relationship}: {event.kind} by {event.actor}"
+        if event.kind in ("transitioned", "overridden"):
+            message += f" ({event.payload['from']} -> {event.payload['to']})"
+        notifications.append(message)
+        log.info("notify %s", message)
+
+    mf.subscribe(notify)
+    app.extensions.update(platform_engine=engine, mentorflow=mf, notifications=notifications)
+    app.register_blueprint(platform)
+    app.register_error_handler(MentorflowError, refused)
+    app.register_error_handler(IntegrityError, duplicate)
+    return app
+
+
+def _mf() -> Mentorflow:
+    mf: Mentorflow = current_app.extensions["mentorflow"]
+    return mf
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """The request's one transaction, shared by the platform's rows and mentorflow's."""
+    with Session(current_app.extensions["platform_engine"]) as session, session.begin():
+        yield session
+
+
+def actor(session: Session) -> Actor:
+    """The user named by the X-User header, as a mentorflow actor."""
+    user = session.get(User, request.headers.get("X-User", ""))
+    if user is None:
+        raise MentorflowError("unknown user; send your id in the X-User header", code="platform.unauthenticated")
+    return Actor.admin(user.id) if user.admin else Actor.person(user.id)
+
+
+def body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
+def refused(error: MentorflowError) -> tuple[Response, int]:
+    """mentorflow's refusals as JSON, with the HTTP status their code calls for."""
+    payload: dict[str, Any] = {"code": error.code, "message": error.message, "hint": error.hint}
+    if isinstance(error, Blocked):
+        payload["blockers"] = [blocker.model_dump() for blocker in error.blockers]
+    return jsonify(payload), STATUS_OF.get(error.code, 400)
+
+
+def duplicate(error: IntegrityError) -> tuple[Response, int]:
+    log.info("refused by the platform's constraints: %s", error.orig)
+    return jsonify({"code": "platform.duplicate", "message": "this would duplicate an existing record"}), 409
+
+
+@platform.post("/users")
+def add_user() -> tuple[Response, int]:
+    data = body()
+    with transaction() as session:
+        session.add(User(id=str(data["id"]), name=str(data.get("name", data["id"])), admin=bool(data.get("admin"))))
+    return jsonify({"id": data["id"]}), 201
+
+
+@platform.post("/programs")
+def add_program() -> tuple[Response, int]:
+    data = body()
+    with transaction() as session:
+        session.add(Program(id=str(data["id"]), title=str(data.get("title", data["id"]))))
+    return jsonify({"id": data["id"]}), 201
+
+
+@platform.post("/pairs")
+def start_pair() -> tuple[Response, int]:
+    """Match a mentor and a mentee in a program: the platform's row and mentorflow's start, atomically."""
+    data = body()
+    with transaction() as session:
+        relationship = _mf().start(
+            data.get("workflow", "traditional-dyad"),
+            {"mentor": data["mentor"], "mentee": data["mentee"]},
+            program=data["program"],
+            actor=actor(session),
+            session=session,
+        )
+        session.add(
+            Match(
+                relationship_id=relationship.id,
+                program_id=data["program"],
+                mentor_id=data["mentor"],
+                mentee_id=data["mentee"],
+            )
+        )
+        session.flush()  # the platform's constraints are checked here; a failure rolls back both
+    return jsonify({"id": relationship.id, "state": relationship.state}), 201
+
+
+@platform.get("/pairs/<rel>")
+def pair_status(rel: str) -> Response:
+    """Where a pair stands: its state, what each trigger waits for, what is due."""
+    with transaction() as session:
+        actor(session)
+        return jsonify(_mf().status(rel, session=session).model_dump(mode="json"))
+
+
+@platform.post("/pairs/<rel>/artifacts/<slot>")
+def submit(rel: str, slot: str) -> tuple[Response, int]:
+    with transaction() as session:
+        revision = _mf().submit(
+            rel, slot, body().get("content"), actor=actor(session), item=body().get("item"), session=session
+        )
+    return jsonify(revision.model_dump(mode="json")), 201
+
+
+@platform.post("/pairs/<rel>/artifacts/<slot>/sign")
+def sign(rel: str, slot: str) -> tuple[Response, int]:
+    with transaction() as session:
+        event = _mf().sign(rel, slot, actor=actor(session), session=session)
+    return jsonify(event.model_dump(mode="json")), 201
+
+
+@platform.post("/pairs/<rel>/fire/<trigger>")
+def fire(rel: str, trigger: str) -> Response:
+    """Fire a trigger; a 409 lists every blocker. A conversion names the relationship it started."""
+    data = body()
+    with transaction() as session:
+        event = _mf().fire(
+            rel,
+            trigger,
+            actor=actor(session),
+            reason=data.get("reason"),
+            force=bool(data.get("force", False)),
+            session=session,
+        )
+        started = [
+            e.payload["relationship"]
+            for e in _mf().history(rel, session=session)
+            if e.kind == "started_linked" and e.seq > event.seq
+        ]
+    return jsonify({**event.model_dump(mode="json"), "started": started})
+
+
+@platform.get("/admin/dashboard")
+def dashboard() -> Response:
+    """The administrator's view: every pair with what it waits for, and the program's figures."""
+    with transaction() as session:
+        if actor(session).kind != "admin":
+            raise MentorflowError("the dashboard is for administrators", code="actor.not_allowed")
+        program = request.args.get("program")
+        standings = _mf().audit(program=program, session=session)
+        summary = _mf().summary(program=program, session=session)
+        names = dict(session.execute(select(User.id, User.name)).all())
+    return jsonify(
+        {
+            "summary": summary.model_dump(mode="json"),
+            "pairs": [
+                {
+                    **standing.model_dump(mode="json"),
+                    "names": [names.get(p.person, p.person) for p in standing.participants],
+                }
+                for standing in standings
+            ],
+        }
+    )
+
+
+@platform.get("/notifications")
+def list_notifications() -> Response:
+    return jsonify(current_app.extensions["notifications"])
