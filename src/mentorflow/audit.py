@@ -41,23 +41,41 @@ def _artifacts(snapshot: Snapshot) -> list[ArtifactState]:
         signers = snapshot.people(snapshot.slot(slot_name).signed_by)
         for number, item in sorted(items.items()):
             signed = list(item.latest.signatures)
-            artifacts.append(ArtifactState(
-                slot=slot_name, item=None if number == PLAIN_ITEM else number, revision=item.latest.number,
-                complete=item.latest.complete, missing=item.latest.missing, signed_by=signed,
-                unsigned=[person for person, _ in signers if person not in item.latest.signatures],
-                submitted_by=item.latest.submitted_by, submitted_at=item.latest.submitted_at))
+            artifacts.append(
+                ArtifactState(
+                    slot=slot_name,
+                    item=None if number == PLAIN_ITEM else number,
+                    revision=item.latest.number,
+                    complete=item.latest.complete,
+                    missing=item.latest.missing,
+                    signed_by=signed,
+                    unsigned=[person for person, _ in signers if person not in item.latest.signatures],
+                    submitted_by=item.latest.submitted_by,
+                    submitted_at=item.latest.submitted_at,
+                )
+            )
     return artifacts
 
 
 def build_status(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, GuardFunction]) -> Status:
     state = snapshot.bundle.workflow.states[snapshot.state]
     return Status(
-        id=snapshot.id, workflow=snapshot.bundle.workflow.workflow, workflow_version=snapshot.bundle.workflow.version,
-        state=snapshot.state, phase=state.phase, final=state.final, outcome=state.outcome,
-        entered_at=snapshot.entered_at, days_in_state=_days(now - snapshot.entered_at), program=snapshot.program,
-        participants=_participants(snapshot), artifacts=_artifacts(snapshot),
+        id=snapshot.id,
+        workflow=snapshot.bundle.workflow.workflow,
+        workflow_version=snapshot.bundle.workflow.version,
+        state=snapshot.state,
+        phase=state.phase,
+        final=state.final,
+        outcome=state.outcome,
+        entered_at=snapshot.entered_at,
+        days_in_state=_days(now - snapshot.entered_at),
+        program=snapshot.program,
+        participants=_participants(snapshot),
+        artifacts=_artifacts(snapshot),
         triggers=[] if state.final else trigger_states(snapshot, now, guards),
-        obligations=obligations_of(snapshot, now), last_activity_at=snapshot.last_event_at)
+        obligations=obligations_of(snapshot, now),
+        last_activity_at=snapshot.last_event_at,
+    )
 
 
 def _days(delta: dt.timedelta) -> int:
@@ -67,14 +85,25 @@ def _days(delta: dt.timedelta) -> int:
 def build_standing(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, GuardFunction]) -> Standing:
     triggers = [] if snapshot.final else trigger_states(snapshot, now, guards)
     return Standing(
-        id=snapshot.id, workflow=snapshot.bundle.workflow.workflow, workflow_version=snapshot.bundle.workflow.version,
-        program=snapshot.program, state=snapshot.state, phase=snapshot.phase, final=snapshot.final,
-        days_in_state=_days(now - snapshot.entered_at), participants=_participants(snapshot),
+        id=snapshot.id,
+        workflow=snapshot.bundle.workflow.workflow,
+        workflow_version=snapshot.bundle.workflow.version,
+        program=snapshot.program,
+        state=snapshot.state,
+        phase=snapshot.phase,
+        final=snapshot.final,
+        days_in_state=_days(now - snapshot.entered_at),
+        participants=_participants(snapshot),
         next=[t.trigger for t in triggers if t.allowed and not t.reason_required],
-        blockers=[StandingBlocker(trigger=t.trigger, code=b.code, message=b.message, requirement=b.requirement)
-                  for t in triggers for b in t.blockers],
+        blockers=[
+            StandingBlocker(trigger=t.trigger, code=b.code, message=b.message, requirement=b.requirement)
+            for t in triggers
+            for b in t.blockers
+        ],
         overdue=[o for o in obligations_of(snapshot, now) if o.overdue],
-        last_activity_at=snapshot.last_event_at, stalled_days=_days(now - snapshot.last_event_at))
+        last_activity_at=snapshot.last_event_at,
+        stalled_days=_days(now - snapshot.last_event_at),
+    )
 
 
 def filter_standings(

@@ -18,7 +18,7 @@ import structlog
 
 from mentorflow import store
 from mentorflow.audit import build_standing, build_status, filter_standings
-from mentorflow.definitions import Registry
+from mentorflow.definitions import Registry, Workflow
 from mentorflow.engine.actions import (
     Write,
     blockers_of,
@@ -54,6 +54,13 @@ T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
 Subscriber = Callable[[Event], None]
 DEFAULT_DB = "sqlite:///mentorflow.db"
+
+
+def _check_filters(**filters: str | None) -> None:
+    """Audit filters are names or ids: text without control characters, never anything else."""
+    for what, value in filters.items():
+        if value is not None:
+            check_identifier(value, f"{what} filter")
 
 
 def _utcnow() -> dt.datetime:
@@ -94,15 +101,22 @@ class Mentorflow:
 
     def guard(self, name: str) -> Callable[[GuardFunction], GuardFunction]:
         """Register a custom requirement, used in YAML as ``check: NAME``; it returns None or a blocker message."""
+
         def register(function: GuardFunction) -> GuardFunction:
             self.guards[name] = function
             return function
+
         return register
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(event)`` for each event after its transaction commits; returns an unsubscribe."""
         self._subscribers.append(callback)
-        return lambda: self._subscribers.remove(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:  # calling it twice is harmless
+                self._subscribers.remove(callback)
+
+        return unsubscribe
 
     def now(self) -> dt.datetime:
         moment = self.clock()
@@ -119,7 +133,7 @@ class Mentorflow:
         program: str | None = None,
         id: str | None = None,  # noqa: A002 - the CLI's --id
         version: int | None = None,
-        session: store.Session | None = None,
+        session: store.SessionLike | None = None,
     ) -> Relationship:
         """Start a relationship on the current definition of ``workflow`` (or ``version``)."""
         who = Actor.of(actor)
@@ -132,51 +146,107 @@ class Mentorflow:
             return repo.create(session, plan, who, now)
 
         self._run(session, body, who, {plan.id: bundle.workflow.workflow})
-        return Relationship(id=plan.id, workflow=bundle.workflow.workflow, workflow_version=bundle.workflow.version,
-                            state=bundle.workflow.initial_state, program=program)
+        return Relationship(
+            id=plan.id,
+            workflow=bundle.workflow.workflow,
+            workflow_version=bundle.workflow.version,
+            state=bundle.workflow.initial_state,
+            program=program,
+        )
 
-    def join(self, relationship: str, role: str, person: str, *, actor: Actor | str,
-             session: store.Session | None = None) -> Event:
+    def join(
+        self, relationship: str, role: str, person: str, *, actor: Actor | str, session: store.SessionLike | None = None
+    ) -> Event:
         who = Actor.of(actor)
         return self._write(relationship, lambda s, _now: (plan_join(s, role, person, who), None), who, session)[1][-1]
 
-    def leave(self, relationship: str, person: str, *, actor: Actor | str, reason: str | None = None,
-              session: store.Session | None = None) -> Event:
+    def leave(
+        self,
+        relationship: str,
+        person: str,
+        *,
+        actor: Actor | str,
+        reason: str | None = None,
+        session: store.SessionLike | None = None,
+    ) -> Event:
         who = Actor.of(actor)
-        return self._write(relationship, lambda s, _now: (plan_leave(s, person, who, reason), None), who,
-                           session)[1][-1]
+        return self._write(relationship, lambda s, _now: (plan_leave(s, person, who, reason), None), who, session)[1][
+            -1
+        ]
 
-    def submit(self, relationship: str, slot: str, content: Any, *, actor: Actor | str, item: int | None = None,
-               session: store.Session | None = None) -> Revision:
+    def submit(
+        self,
+        relationship: str,
+        slot: str,
+        content: Any,
+        *,
+        actor: Actor | str,
+        item: int | None = None,
+        session: store.SessionLike | None = None,
+    ) -> Revision:
         """Submit a revision of a slot (a new item of a repeatable slot unless ``item`` is given)."""
         who = Actor.of(actor)
-        revision, events = self._write(relationship, lambda s, _now: plan_submit(s, slot, content, who, item), who,
-                                       session)
-        return Revision(relationship=relationship, slot=slot,
-                        item=None if revision.item == PLAIN_ITEM else revision.item, revision=revision.number,
-                        complete=revision.complete, missing=revision.missing, content_hash=revision.content_hash,
-                        submitted_by=who.label, submitted_at=events[-1].at)
+        revision, events = self._write(
+            relationship, lambda s, _now: plan_submit(s, slot, content, who, item), who, session
+        )
+        return Revision(
+            relationship=relationship,
+            slot=slot,
+            item=None if revision.item == PLAIN_ITEM else revision.item,
+            revision=revision.number,
+            complete=revision.complete,
+            missing=revision.missing,
+            content_hash=revision.content_hash,
+            submitted_by=who.label,
+            submitted_at=events[-1].at,
+        )
 
-    def sign(self, relationship: str, slot: str, *, actor: Actor | str, item: int | None = None,
-             session: store.Session | None = None) -> Event:
+    def sign(
+        self,
+        relationship: str,
+        slot: str,
+        *,
+        actor: Actor | str,
+        item: int | None = None,
+        session: store.SessionLike | None = None,
+    ) -> Event:
         """Sign the latest revision of a slot (or of ``item``) as ``actor``, for their own role."""
         who = Actor.of(actor)
         return self._write(relationship, lambda s, _now: (plan_sign(s, slot, who, item), None), who, session)[1][-1]
 
-    def fire(self, relationship: str, trigger: str, *, actor: Actor | str, force: bool = False,
-             reason: str | None = None, session: store.Session | None = None) -> Event:
+    def fire(
+        self,
+        relationship: str,
+        trigger: str,
+        *,
+        actor: Actor | str,
+        force: bool = False,
+        reason: str | None = None,
+        session: store.SessionLike | None = None,
+    ) -> Event:
         """Fire a trigger; raises ``Blocked`` listing every blocker when its requirements do not hold."""
         who = Actor.of(actor)
 
         def decide(snapshot: Snapshot, now: dt.datetime) -> tuple[Write, None]:
-            return plan_fire(snapshot, trigger, who, now=now, guards=self.guards, force=force, reason=reason,
-                             resolve=self.registry.bundle), None
+            return plan_fire(
+                snapshot,
+                trigger,
+                who,
+                now=now,
+                guards=self.guards,
+                force=force,
+                reason=reason,
+                resolve=self.registry.bundle,
+            ), None
 
         events = self._write(relationship, decide, who, session)[1]
-        return next(event for event in events if event.relationship == relationship
-                    and event.kind in ("transitioned", "overridden"))
+        return next(
+            event
+            for event in events
+            if event.relationship == relationship and event.kind in ("transitioned", "overridden")
+        )
 
-    def tick(self, *, dry_run: bool = False, session: store.Session | None = None) -> list[Event]:
+    def tick(self, *, dry_run: bool = False, session: store.SessionLike | None = None) -> list[Event]:
         """Fire every timed transition that is due and unblocked, as the system; running it twice changes nothing."""
         system = Actor.system()
         now = self.now()
@@ -188,16 +258,26 @@ class Mentorflow:
                 with store.read(self.engine, session) as reading:
                     trigger = self._due_trigger(repo.load_snapshot(reading, rel_id), now)
                 if trigger is not None:
-                    fired.append(Event(relationship=rel_id, seq=0, kind="would_fire", actor=system.label, at=now,
-                                       payload={"trigger": trigger}, hash=""))
+                    fired.append(
+                        Event(
+                            relationship=rel_id,
+                            seq=0,
+                            kind="would_fire",
+                            actor=system.label,
+                            at=now,
+                            payload={"trigger": trigger},
+                            hash="",
+                        )
+                    )
                 continue
 
             def decide(snapshot: Snapshot, now: dt.datetime) -> tuple[Write, None]:
                 trigger = self._due_trigger(snapshot, now)
                 if trigger is None:
                     return Write(), None
-                return plan_fire(snapshot, trigger, system, now=now, guards=self.guards,
-                                 resolve=self.registry.bundle), None
+                return plan_fire(
+                    snapshot, trigger, system, now=now, guards=self.guards, resolve=self.registry.bundle
+                ), None
 
             fired += self._write(rel_id, decide, system, session)[1]
         return fired
@@ -210,12 +290,12 @@ class Mentorflow:
 
     # -- reads ---------------------------------------------------------------------------------------------------
 
-    def status(self, relationship: str, *, session: store.Session | None = None) -> Status:
+    def status(self, relationship: str, *, session: store.SessionLike | None = None) -> Status:
         with store.read(self.engine, session) as reading:
             snapshot = repo.load_snapshot(reading, check_identifier(relationship, "relationship id"))
         return build_status(snapshot, self.now(), self.guards)
 
-    def history(self, relationship: str, *, session: store.Session | None = None) -> list[Event]:
+    def history(self, relationship: str, *, session: store.SessionLike | None = None) -> list[Event]:
         with store.read(self.engine, session) as reading:
             repo.load_snapshot(reading, check_identifier(relationship, "relationship id"))
             return [repo.to_event(row) for row in repo.events_of(reading, [relationship])]
@@ -230,20 +310,22 @@ class Mentorflow:
         stalled_days: int | None = None,
         overdue: bool = False,
         blocked: bool = False,
-        session: store.Session | None = None,
+        session: store.SessionLike | None = None,
     ) -> list[Standing]:
         """Where every matching relationship stands: next triggers, blockers, overdue obligations, activity."""
-        if stalled_days is not None and (not isinstance(stalled_days, int) or isinstance(stalled_days, bool)
-                                         or stalled_days < 0):
-            raise InvalidInput(f"stalled days must be 0 or more, got {stalled_days!r}",
-                               hint="Pass a whole number of days.")
-        for value, what in ((workflow, "workflow"), (program, "program"), (state, "state"), (phase, "phase")):
-            if value is not None:
-                check_identifier(value, f"{what} filter")
+        if stalled_days is not None and (
+            not isinstance(stalled_days, int) or isinstance(stalled_days, bool) or stalled_days < 0
+        ):
+            raise InvalidInput(
+                f"stalled days must be 0 or more, got {stalled_days!r}", hint="Pass a whole number of days."
+            )
+        _check_filters(workflow=workflow, program=program, state=state, phase=phase)
         now = self.now()
         with store.read(self.engine, session) as reading:
-            standings = [build_standing(snapshot, now, self.guards) for snapshot in
-                         queries.load_snapshots(reading, workflow=workflow, program=program, state=state)]
+            standings = [
+                build_standing(snapshot, now, self.guards)
+                for snapshot in queries.load_snapshots(reading, workflow=workflow, program=program, state=state)
+            ]
         return filter_standings(standings, phase=phase, stalled_days=stalled_days, overdue=overdue, blocked=blocked)
 
     def summary(
@@ -253,9 +335,10 @@ class Mentorflow:
         program: str | None = None,
         state: str | None = None,
         phase: str | None = None,
-        session: store.Session | None = None,
+        session: store.SessionLike | None = None,
     ) -> Summary:
         """Counts per workflow and state and per program, a phase funnel, days per phase, completion rates."""
+        _check_filters(workflow=workflow, program=program, state=state, phase=phase)
         now = self.now()
         with store.read(self.engine, session) as reading:
             snapshots = list(queries.load_snapshots(reading, workflow=workflow, program=program, state=state))
@@ -265,7 +348,7 @@ class Mentorflow:
         standings = [build_standing(snapshot, now, self.guards) for snapshot in snapshots]
         return summarise(standings, {s.id: s.bundle.workflow for s in snapshots}, entries, now)
 
-    def verify(self, *, session: store.Session | None = None) -> VerifyReport:
+    def verify(self, *, session: store.SessionLike | None = None) -> VerifyReport:
         """Recompute every hash chain and replay every relationship against its pinned definition."""
         broken = []
         checked = events = 0
@@ -278,20 +361,26 @@ class Mentorflow:
                     broken.append(problem)
         return VerifyReport(ok=not broken, checked=checked, events=events, broken=broken)
 
-    def workflows(self, *, session: store.Session | None = None, database: bool = True) -> list[WorkflowInfo]:
+    def workflows(self, *, session: store.SessionLike | None = None, database: bool = True) -> list[WorkflowInfo]:
         """Every workflow known: built-in, from extra directories, and registered in the database."""
-        known = [WorkflowInfo(workflow=entry.definition.workflow, version=entry.definition.version,  # type: ignore[union-attr]
-                              title=entry.definition.title, source=entry.source)
-                 for entry in self.registry.workflows()]
+        known = [
+            WorkflowInfo(
+                workflow=workflow.workflow, version=workflow.version, title=workflow.title, source=entry.source
+            )
+            for entry in self.registry.workflows()
+            if isinstance(workflow := entry.definition, Workflow)
+        ]
         if database:
             seen = {(info.workflow, info.version) for info in known}
             with store.read(self.engine, session) as reading:
-                known += [WorkflowInfo(workflow=workflow, version=version, title=title, source="database")
-                          for workflow, version, title, _ in repo.definitions(reading)
-                          if (workflow, version) not in seen]
+                known += [
+                    WorkflowInfo(workflow=workflow, version=version, title=title, source="database")
+                    for workflow, version, title, _ in repo.definitions(reading)
+                    if (workflow, version) not in seen
+                ]
         return sorted(known, key=lambda info: (info.workflow, info.version))
 
-    def relationship_ids(self, *, session: store.Session | None = None) -> Iterator[str]:
+    def relationship_ids(self, *, session: store.SessionLike | None = None) -> Iterator[str]:
         with store.read(self.engine, session) as reading:
             ids = [snapshot.id for snapshot in queries.load_snapshots(reading)]
         yield from ids
@@ -303,7 +392,7 @@ class Mentorflow:
         relationship: str,
         decide: Callable[[Snapshot, dt.datetime], tuple[Write, T]],
         actor: Actor,
-        session: store.Session | None,
+        session: store.SessionLike | None,
     ) -> tuple[T, list[Event]]:
         check_identifier(relationship, "relationship id")
         outcome: list[T] = []
@@ -326,7 +415,7 @@ class Mentorflow:
 
     def _run(
         self,
-        session: store.Session | None,
+        session: store.SessionLike | None,
         body: Callable[[store.Session, dt.datetime], list[Event]],
         actor: Actor,
         workflows: Mapping[str, str],
@@ -351,8 +440,14 @@ class Mentorflow:
 
     def _publish(self, events: list[Event], session: store.Session | None, workflows: Mapping[str, str]) -> None:
         for event in events:
-            self._log.info(event.kind, relationship=event.relationship, workflow=workflows.get(event.relationship),
-                           trigger=event.payload.get("trigger"), actor=event.actor, seq=event.seq)
+            self._log.info(
+                event.kind,
+                relationship=event.relationship,
+                workflow=workflows.get(event.relationship),
+                trigger=event.payload.get("trigger"),
+                actor=event.actor,
+                seq=event.seq,
+            )
         if not self._subscribers or not events:
             return
         if session is None:

@@ -33,16 +33,20 @@ __all__ = [
 ]
 
 MAX_IDENTIFIER = 200
+ADMIN_PREFIX = "admin:"
 
 
 def check_identifier(value: object, what: str) -> str:
     """A person, relationship or program identifier: 1 to 200 characters, no control characters."""
     if not isinstance(value, str) or not value or value != value.strip():
-        raise InvalidInput(f"{what} must be non-empty text without surrounding spaces, got {value!r}",
-                           hint=f"Pass the {what} as the embedding platform names it.")
+        raise InvalidInput(
+            f"{what} must be non-empty text without surrounding spaces, got {value!r}",
+            hint=f"Pass the {what} as the embedding platform names it.",
+        )
     if len(value) > MAX_IDENTIFIER:
-        raise InvalidInput(f"{what} is {len(value)} characters long; the limit is {MAX_IDENTIFIER}",
-                           hint=f"Use a shorter {what}.")
+        raise InvalidInput(
+            f"{what} is {len(value)} characters long; the limit is {MAX_IDENTIFIER}", hint=f"Use a shorter {what}."
+        )
     if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
         raise InvalidInput(f"{what} {value!r} contains control characters", hint=f"Remove them from the {what}.")
     return value
@@ -64,7 +68,15 @@ class Actor(_Frozen):
 
     @classmethod
     def admin(cls, person: str = "admin") -> Actor:
-        return cls(kind="admin", id=check_identifier(person, "administrator"))
+        checked = check_identifier(person, "administrator")
+        # The log and the revisions record an administrator as `admin:ID`, in columns as wide as a person id.
+        if len(ADMIN_PREFIX) + len(checked) > MAX_IDENTIFIER:
+            raise InvalidInput(
+                f"administrator id is {len(checked)} characters long; the limit is "
+                f"{MAX_IDENTIFIER - len(ADMIN_PREFIX)}",
+                hint="Use a shorter administrator id.",
+            )
+        return cls(kind="admin", id=checked)
 
     @classmethod
     def system(cls) -> Actor:
@@ -80,7 +92,7 @@ class Actor(_Frozen):
     @property
     def label(self) -> str:
         """How the event log writes the actor: ``bob``, ``admin:carol`` or ``system``."""
-        return self.id if self.kind == "person" else ("system" if self.kind == "system" else f"admin:{self.id}")
+        return self.id if self.kind == "person" else ("system" if self.kind == "system" else ADMIN_PREFIX + self.id)
 
     def __str__(self) -> str:
         return self.label

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mentorflow.canonical import GENESIS, canonical_json, event_hash, sha256_hex
 from mentorflow.definitions import Bundle
+from mentorflow.definitions.models import Transition
 from mentorflow.engine.actions import blockers_of
 from mentorflow.engine.machine import compiled
+from mentorflow.engine.requirements import GuardContext, GuardFunction
 from mentorflow.engine.snapshot import PLAIN_ITEM, RevisionView, Snapshot
 from mentorflow.errors import MentorflowError, UnknownTransition
 from mentorflow.store.db import from_db
 from mentorflow.store.queries import RelationshipRecords
-from mentorflow.types import BrokenRelationship
+from mentorflow.types import Blocker, BrokenRelationship
 
 __all__ = ["check_relationship"]
 
@@ -47,8 +50,9 @@ def _chain(records: RelationshipRecords) -> list[str]:
         except ValueError:
             problems.append(f"event {event.seq} has an unreadable payload")
             break
-        recomputed = event_hash(previous, event.relationship_id, event.seq, event.kind, event.actor,
-                                from_db(event.at).isoformat(), payload)
+        recomputed = event_hash(
+            previous, event.relationship_id, event.seq, event.kind, event.actor, from_db(event.at).isoformat(), payload
+        )
         if recomputed != event.hash:
             problems.append(f"event {event.seq} ({event.kind}) does not match its hash: it was edited or moved")
             break
@@ -56,8 +60,10 @@ def _chain(records: RelationshipRecords) -> list[str]:
     if not records.events:
         problems.append("the relationship has no events")
     elif not problems and (records.row.seq != len(records.events) or records.row.last_hash != previous):
-        problems.append(f"the cached head (seq {records.row.seq}) does not match the log's last event "
-                        f"(seq {len(records.events)}): events were removed or the row was edited")
+        problems.append(
+            f"the cached head (seq {records.row.seq}) does not match the log's last event "
+            f"(seq {len(records.events)}): events were removed or the row was edited"
+        )
     return problems
 
 
@@ -89,17 +95,27 @@ class _Replay:
             snapshot.remove_participant(payload["person"])
         elif kind == "submitted":
             item = payload["item"] or PLAIN_ITEM
-            snapshot.add_revision(payload["slot"], RevisionView(payload["revision"], payload["complete"],
-                                                                payload["missing"], payload["content_hash"],
-                                                                payload.get("submitted_by", actor),
-                                                                at), item)
+            snapshot.add_revision(
+                payload["slot"],
+                RevisionView(
+                    payload["revision"],
+                    payload["complete"],
+                    payload["missing"],
+                    payload["content_hash"],
+                    payload.get("submitted_by", actor),
+                    at,
+                ),
+                item,
+            )
             self.revisions[(payload["slot"], item, payload["revision"])] = payload["content_hash"]
         elif kind == "signed":
             item = payload["item"] or PLAIN_ITEM
             latest = snapshot.items[payload["slot"]][item].latest
             if latest.number != payload["revision"] or latest.content_hash != payload["content_hash"]:
-                self.problems.append(f"event {seq} signs {payload['slot']} revision {payload['revision']}, "
-                                     "which is not the latest revision's content")
+                self.problems.append(
+                    f"event {seq} signs {payload['slot']} revision {payload['revision']}, "
+                    "which is not the latest revision's content"
+                )
             snapshot.add_signature(payload["slot"], item, payload["person"], payload["role"], at)
             self.signatures.add((payload["slot"], item, payload["revision"], payload["person"]))
         elif kind in ("transitioned", "overridden"):
@@ -110,25 +126,30 @@ class _Replay:
         try:
             transition = compiled(snapshot.bundle).find(snapshot.state, payload["trigger"])
         except UnknownTransition:
-            self.problems.append(f"event {seq} fires {payload['trigger']!r} from {snapshot.state!r}, which the "
-                                 "definition does not allow")
+            self.problems.append(
+                f"event {seq} fires {payload['trigger']!r} from {snapshot.state!r}, which the definition does not allow"
+            )
             return
         if payload["from"] != snapshot.state or payload["to"] != transition.to:
-            self.problems.append(f"event {seq} moves {payload['from']!r} -> {payload['to']!r}; the definition "
-                                 f"says {snapshot.state!r} -> {transition.to!r}")
+            self.problems.append(
+                f"event {seq} moves {payload['from']!r} -> {payload['to']!r}; the definition "
+                f"says {snapshot.state!r} -> {transition.to!r}"
+            )
         if kind == "transitioned":
-            # Custom guards belong to the platform and cannot be replayed here; everything else must have held.
-            blockers = [b for b in blockers_of(snapshot, transition, at, {}) if b.code != "guard.failed"]
+            blockers = _replayed_blockers(snapshot, transition, at)
             if blockers:
-                self.problems.append(f"event {seq} fired {payload['trigger']!r} while blocked: "
-                                     + "; ".join(b.message for b in blockers))
+                self.problems.append(
+                    f"event {seq} fired {payload['trigger']!r} while blocked: " + "; ".join(b.message for b in blockers)
+                )
         snapshot.move(transition.to, at)
 
     def compare(self) -> None:
         row, snapshot = self.records.row, self.snapshot
         if row.state != snapshot.state or from_db(row.entered_at) != snapshot.entered_at:
-            self.problems.append(f"cached state {row.state!r} (entered {from_db(row.entered_at):%Y-%m-%d %H:%M}) "
-                                 f"differs from the replayed {snapshot.state!r}")
+            self.problems.append(
+                f"cached state {row.state!r} (entered {from_db(row.entered_at):%Y-%m-%d %H:%M}) "
+                f"differs from the replayed {snapshot.state!r}"
+            )
         if row.final != snapshot.final:
             self.problems.append("the cached final flag differs from the replayed state")
         active = sorted((p.person, p.role) for p in self.records.participants if p.left_at is None)
@@ -139,12 +160,42 @@ class _Replay:
             self.problems.append("the revisions table differs from the submitted events")
         for key, revision in stored.items():
             if sha256_hex(revision.content) != self.revisions.get(key):
-                self.problems.append(f"{revision.slot} revision {revision.number} content does not match the hash "
-                                     "recorded when it was submitted")
+                self.problems.append(
+                    f"{revision.slot} revision {revision.number} content does not match the hash "
+                    "recorded when it was submitted"
+                )
         by_id = {r.id: (r.slot, r.item, r.number) for r in self.records.revisions}
         signed = {(*by_id.get(s.revision_id, ("?", 0, 0)), s.person) for s in self.records.signatures}
         if signed != self.signatures:
             self.problems.append("the signatures table differs from the signed events")
+
+
+def _holds(_context: GuardContext) -> None:
+    return None
+
+
+class _EveryGuardHolds(Mapping[str, GuardFunction]):
+    """A guard map that answers every name with a guard that holds."""
+
+    def __getitem__(self, name: str) -> GuardFunction:
+        return _holds
+
+    def __iter__(self) -> Iterator[str]:  # pragma: no cover - a Mapping must have it; evaluation only looks up
+        return iter(())
+
+    def __len__(self) -> int:  # pragma: no cover - same
+        return 0
+
+
+def _replayed_blockers(snapshot: Snapshot, transition: Transition, at: dt.datetime) -> list[Blocker]:
+    """What blocked a recorded fire, giving custom guards (the platform's, not replayable here) the benefit of
+    the doubt: the fire is suspect only if it was blocked both with every guard holding and with every guard
+    failing, so that a guard inside ``any`` or ``not`` can make it hold either way."""
+    holding = [b for b in blockers_of(snapshot, transition, at, _EveryGuardHolds()) if b.code != "guard.failed"]
+    if not holding:
+        return []
+    failing = [b for b in blockers_of(snapshot, transition, at, {}) if b.code != "guard.failed"]
+    return failing and holding
 
 
 def _replay(records: RelationshipRecords) -> list[str]:

@@ -30,11 +30,12 @@ WORKERS = 8
 RACE_SECONDS = float(os.environ.get("MENTORFLOW_RACE_SECONDS", "20"))
 
 
+# These tests are about many processes on one PostgreSQL; SQLite, which serialises writers, runs the crash tests.
+ON_POSTGRES = pytest.mark.parametrize("database", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+
+
 @pytest.fixture
 def postgres(database: Database) -> Database:
-    """These tests are about many processes on one PostgreSQL; SQLite runs the crash tests instead."""
-    if database.backend != "postgres":
-        pytest.skip("concurrency across processes is measured on PostgreSQL (MENTORFLOW_TEST_POSTGRES)")
     return database
 
 
@@ -58,6 +59,7 @@ def _prepare(mf: Mentorflow) -> list[dict[str, Any]]:
     return targets
 
 
+@ON_POSTGRES
 def test_racing_processes_lose_nothing(postgres: Database, capsys: pytest.CaptureFixture[str]) -> None:
     """8 processes x 20 relationships: successes logged once, failures leave no trace, replay equals rows."""
     mf = Mentorflow(postgres.url)
@@ -124,6 +126,7 @@ def test_racing_processes_lose_nothing(postgres: Database, capsys: pytest.Captur
     assert retries > 0, "the workers never collided: the test proves nothing"
 
 
+@ON_POSTGRES
 def test_two_ticks_fire_each_due_transition_once(postgres: Database, tmp_path: Path) -> None:
     """Two ticks started together expire each due micro-mentoring exactly once between them."""
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -45,8 +45,10 @@ class Compiled:
         self.machine = Machine(
             model=None,
             states=list(workflow.states),
-            transitions=[{"trigger": t.trigger, "source": workflow.sources(t), "dest": t.to, "conditions": [_allowed]}
-                         for t in workflow.transitions],
+            transitions=[
+                {"trigger": t.trigger, "source": workflow.sources(t), "dest": t.to, "conditions": [_allowed]}
+                for t in workflow.transitions
+            ],
             initial=workflow.initial_state,
             auto_transitions=False,
             send_event=True,
@@ -56,14 +58,20 @@ class Compiled:
         return list(self.by_source.get(state, {}).values())
 
     def find(self, state: str, trigger: str) -> Transition:
-        transition = self.by_source.get(state, {}).get(trigger)
+        transition = self.by_source.get(state, {}).get(trigger) if isinstance(trigger, str) else None
         if transition is None:
             known = sorted(self.by_source.get(state, {}))
-            exists = any(trigger in triggers for triggers in self.by_source.values())
-            why = (f"trigger {trigger!r} does not fire from state {state!r}" if exists
-                   else f"workflow {self.bundle.workflow.workflow!r} has no trigger {trigger!r}")
-            hint = (f"From {state!r} these triggers fire: {', '.join(known)}." if known
-                    else f"State {state!r} is final: nothing fires from it.")
+            exists = isinstance(trigger, str) and any(trigger in triggers for triggers in self.by_source.values())
+            why = (
+                f"trigger {trigger!r} does not fire from state {state!r}"
+                if exists
+                else f"workflow {self.bundle.workflow.workflow!r} has no trigger {trigger!r}"
+            )
+            hint = (
+                f"From {state!r} these triggers fire: {', '.join(known)}."
+                if known
+                else f"State {state!r} is final: nothing fires from it."
+            )
             raise UnknownTransition(why, hint=hint)
         return transition
 

@@ -17,14 +17,17 @@ from mentorflow.definitions.models import (
     AnyOf,
     Check,
     Complete,
+    CompleteObligation,
     Count,
     CountObligation,
     Current,
+    CurrentObligation,
     InStateDays,
     NotReq,
     Obligation,
     Requirement,
     Signed,
+    SignedObligation,
 )
 from mentorflow.definitions.render import describe
 from mentorflow.engine.snapshot import ItemView, Snapshot
@@ -68,7 +71,7 @@ def evaluate(
     guards: Mapping[str, GuardFunction] | None = None,
 ) -> list[Blocker]:
     """Every blocker of ``requirement`` on ``snapshot`` at ``now``; an empty list means it holds."""
-    return _evaluate(requirement, _Eval(snapshot, now, guards or {}))
+    return _evaluate(requirement, _Eval(snapshot, now, {} if guards is None else guards))
 
 
 def _blocker(code: str, message: str, requirement: Requirement) -> Blocker:
@@ -79,7 +82,7 @@ def _who(people: list[tuple[str, str]]) -> str:
     return ", ".join(f"{role} {person}" for person, role in people)
 
 
-def _evaluate(requirement: Requirement, ctx: _Eval) -> list[Blocker]:  # noqa: PLR0911 - one branch per form
+def _evaluate(requirement: Requirement, ctx: _Eval) -> list[Blocker]:  # noqa: C901, PLR0911 - one branch per form
     if isinstance(requirement, Complete):
         return _complete(requirement, ctx)
     if isinstance(requirement, Signed):
@@ -92,15 +95,23 @@ def _evaluate(requirement: Requirement, ctx: _Eval) -> list[Blocker]:  # noqa: P
         days = (ctx.now - ctx.snapshot.entered_at) / DAY
         if days >= requirement.in_state_days:
             return []
-        return [_blocker("state.too_early", f"in state {ctx.snapshot.state!r} for {int(days)} of the "
-                         f"{requirement.in_state_days} days required", requirement)]
+        return [
+            _blocker(
+                "state.too_early",
+                f"in state {ctx.snapshot.state!r} for {int(days)} of the {requirement.in_state_days} days required",
+                requirement,
+            )
+        ]
     if isinstance(requirement, AllOf):
         return [blocker for child in requirement.all for blocker in _evaluate(child, ctx)]
     if isinstance(requirement, AnyOf):
         if any(not _evaluate(child, ctx) for child in requirement.any):
             return []
-        return [_blocker("any.none_held", f"none of these holds: {' / '.join(describe(c) for c in requirement.any)}",
-                         requirement)]
+        return [
+            _blocker(
+                "any.none_held", f"none of these holds: {' / '.join(describe(c) for c in requirement.any)}", requirement
+            )
+        ]
     if isinstance(requirement, NotReq):
         if _evaluate(requirement.not_, ctx):
             return []
@@ -117,8 +128,11 @@ def _complete(requirement: Complete, ctx: _Eval) -> list[Blocker]:
     slot = ctx.snapshot.slot(slot_name)
     if requirement.by:
         done = {item.owner for item in ctx.snapshot.complete_items(slot_name) if _dated(item, ctx)}
-        return [_blocker("artifact.missing", f"{role} {person} has not submitted a complete {slot_name}", requirement)
-                for person, role in ctx.snapshot.people(requirement.by) if person not in done]
+        return [
+            _blocker("artifact.missing", f"{role} {person} has not submitted a complete {slot_name}", requirement)
+            for person, role in ctx.snapshot.people(requirement.by)
+            if person not in done
+        ]
     latest = ctx.snapshot.latest(slot_name)
     if latest is None or not _dated(latest, ctx):
         return [_missing(slot_name, slot.submitted_by, ctx, requirement)]
@@ -130,15 +144,19 @@ def _complete(requirement: Complete, ctx: _Eval) -> list[Blocker]:
 def _missing(slot_name: str, roles: list[str] | None, ctx: _Eval, requirement: Requirement) -> Blocker:
     who = _who(ctx.snapshot.people(roles))
     recent = " recently" if ctx.since is not None else ""
-    return _blocker("artifact.missing", f"no {slot_name} has been submitted{recent}"
-                    + (f" (to be submitted by {who})" if who else ""), requirement)
+    return _blocker(
+        "artifact.missing",
+        f"no {slot_name} has been submitted{recent}" + (f" (to be submitted by {who})" if who else ""),
+        requirement,
+    )
 
 
 def _incomplete(slot_name: str, item: ItemView, requirement: Requirement) -> Blocker:
     missing = item.latest.missing
     shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")  # noqa: PLR2004
-    return _blocker("artifact.incomplete", f"{slot_name} revision {item.latest.number} is incomplete: "
-                    f"missing {shown}", requirement)
+    return _blocker(
+        "artifact.incomplete", f"{slot_name} revision {item.latest.number} is incomplete: missing {shown}", requirement
+    )
 
 
 def _signed(requirement: Signed, ctx: _Eval) -> list[Blocker]:
@@ -150,23 +168,33 @@ def _signed(requirement: Signed, ctx: _Eval) -> list[Blocker]:
     if not latest.latest.complete:
         return [_incomplete(slot_name, latest, requirement)]
     signatures = latest.latest.signatures
-    return [_blocker("artifact.unsigned", f"{slot_name} revision {latest.latest.number} is not signed by {role} "
-                     f"{person}", requirement)
-            for person, role in ctx.snapshot.people(requirement.by or slot.signed_by)
-            if person not in signatures or (ctx.since is not None and signatures[person][1] < ctx.since)]
+    return [
+        _blocker(
+            "artifact.unsigned",
+            f"{slot_name} revision {latest.latest.number} is not signed by {role} {person}",
+            requirement,
+        )
+        for person, role in ctx.snapshot.people(requirement.by or slot.signed_by)
+        if person not in signatures or (ctx.since is not None and signatures[person][1] < ctx.since)
+    ]
 
 
 def _count(requirement: Count, ctx: _Eval) -> list[Blocker]:
     slot_name = requirement.count
     since = ctx.since or (ctx.snapshot.entered_at if requirement.since == "state" else None)
-    have = sum(1 for item in ctx.snapshot.complete_items(slot_name)
-               if since is None or item.latest.submitted_at >= since)
+    have = sum(
+        1 for item in ctx.snapshot.complete_items(slot_name) if since is None or item.latest.submitted_at >= since
+    )
     if have >= requirement.min:
         return []
-    window = ("in the last period" if ctx.since is not None else
-              (f"since entering {ctx.snapshot.state!r}" if requirement.since == "state" else "since the start"))
-    return [_blocker("artifact.too_few", f"{have} of {requirement.min} complete {slot_name} items {window}",
-                     requirement)]
+    window = (
+        "in the last period"
+        if ctx.since is not None
+        else (f"since entering {ctx.snapshot.state!r}" if requirement.since == "state" else "since the start")
+    )
+    return [
+        _blocker("artifact.too_few", f"{have} of {requirement.min} complete {slot_name} items {window}", requirement)
+    ]
 
 
 def _current(requirement: Current, ctx: _Eval) -> list[Blocker]:
@@ -178,8 +206,13 @@ def _current(requirement: Current, ctx: _Eval) -> list[Blocker]:
     age = (ctx.now - newest) / DAY
     if age <= requirement.max_age_days:
         return []
-    return [_blocker("artifact.stale", f"the latest complete {slot_name} is {int(age)} days old; at most "
-                     f"{requirement.max_age_days} allowed", requirement)]
+    return [
+        _blocker(
+            "artifact.stale",
+            f"the latest complete {slot_name} is {int(age)} days old; at most {requirement.max_age_days} allowed",
+            requirement,
+        )
+    ]
 
 
 def _check(requirement: Check, ctx: _Eval) -> list[Blocker]:
@@ -187,14 +220,22 @@ def _check(requirement: Check, ctx: _Eval) -> list[Blocker]:
     if guard is None:
         return [_blocker("guard.failed", f"no guard is registered under {requirement.check!r}", requirement)]
     snapshot = ctx.snapshot
-    context = GuardContext(snapshot.id, snapshot.bundle.workflow.workflow, snapshot.state, snapshot.program,
-                           {role: list(people) for role, people in snapshot.participants.items()},
-                           dict(requirement.args), ctx.now, snapshot)
+    context = GuardContext(
+        snapshot.id,
+        snapshot.bundle.workflow.workflow,
+        snapshot.state,
+        snapshot.program,
+        {role: list(people) for role, people in snapshot.participants.items()},
+        dict(requirement.args),
+        ctx.now,
+        snapshot,
+    )
     try:
         result = guard(context)
     except Exception as exc:  # noqa: BLE001 - a platform's guard must not break evaluation of the others
-        return [_blocker("guard.failed", f"guard {requirement.check!r} raised {type(exc).__name__}: {exc}",
-                         requirement)]
+        return [
+            _blocker("guard.failed", f"guard {requirement.check!r} raised {type(exc).__name__}: {exc}", requirement)
+        ]
     return [] if result is None else [_blocker("guard.failed", str(result), requirement)]
 
 
@@ -202,44 +243,58 @@ def _check(requirement: Check, ctx: _Eval) -> list[Blocker]:
 
 
 def evaluate_obligation(obligation: Obligation, snapshot: Snapshot, now: dt.datetime) -> ObligationState:
-    """When an obligation is due, whether it is met, and whether it is overdue (strictly after ``due_at``)."""
-    label = describe(obligation) + (f" within {obligation.within_days} days" if obligation.within_days is not None
-                                    else f" every {obligation.every_days} days")
+    """When an obligation is due, whether it is met, and whether it is overdue (unmet strictly after ``due_at``).
+
+    ``within_days`` is due that long after entering the state. ``every_days`` is first due one period after
+    entering the state, and from then on whenever the requirement, counting only the last period, next lapses.
+    """
+    label = describe(obligation) + (
+        f" within {obligation.within_days} days"
+        if obligation.within_days is not None
+        else f" every {obligation.every_days} days"
+    )
     if obligation.within_days is not None:
         due_at = snapshot.entered_at + obligation.within_days * DAY
         met = not _evaluate(obligation, _Eval(snapshot, now, {}))
         return ObligationState(requirement=label, due_at=due_at, met=met, overdue=not met and now > due_at)
     period = (obligation.every_days or 1) * DAY
-    anchor = _anchor(obligation, snapshot)
-    due_at = max(snapshot.entered_at, anchor or snapshot.entered_at) + period
+    lapse = _lapse(obligation, snapshot, period)
+    due_at = max(snapshot.entered_at + period, lapse or snapshot.entered_at)
     met = not _evaluate(obligation, _Eval(snapshot, now, {}, since=now - period))
-    return ObligationState(requirement=label, due_at=due_at, met=met, overdue=now > due_at)
+    return ObligationState(requirement=label, due_at=due_at, met=met, overdue=not met and now > due_at)
 
 
-def _anchor(obligation: Obligation, snapshot: Snapshot) -> dt.datetime | None:
-    """The moment the recurring requirement was last fulfilled; it lapses one period later."""
+def _lapse(  # noqa: PLR0911 - one answer per obligation form
+    obligation: Obligation, snapshot: Snapshot, period: dt.timedelta
+) -> dt.datetime | None:
+    """When a recurring requirement, counting only the last ``period``, stops holding (None: it never held)."""
     if isinstance(obligation, CountObligation):
-        dates = sorted((item.latest.submitted_at for item in snapshot.complete_items(obligation.count)),
-                       reverse=True)
-        return dates[obligation.min - 1] if len(dates) >= obligation.min else None
-    if isinstance(obligation, Complete) and obligation.by:
+        dates = sorted((item.latest.submitted_at for item in snapshot.complete_items(obligation.count)), reverse=True)
+        return dates[obligation.min - 1] + period if len(dates) >= obligation.min else None
+    if isinstance(obligation, CurrentObligation):
+        dates = [item.latest.submitted_at for item in snapshot.complete_items(obligation.current)]
+        return max(dates) + min(period, obligation.max_age_days * DAY) if dates else None
+    if isinstance(obligation, CompleteObligation) and obligation.by:
         per_person = []
         for person, _ in snapshot.people(obligation.by):
-            mine = [item.latest.submitted_at for item in snapshot.complete_items(obligation.complete)
-                    if item.owner == person]
+            mine = [
+                item.latest.submitted_at
+                for item in snapshot.complete_items(obligation.complete)
+                if item.owner == person
+            ]
             if not mine:
                 return None
             per_person.append(max(mine))
-        return min(per_person) if per_person else None
-    slot_name = obligation.complete if isinstance(obligation, Complete) else (
-        obligation.signed if isinstance(obligation, Signed) else obligation.current)  # type: ignore[union-attr]
+        return min(per_person) + period if per_person else None
+    slot_name = obligation.complete if isinstance(obligation, CompleteObligation) else obligation.signed
     latest = snapshot.latest(slot_name)
     if latest is None or not latest.latest.complete:
         return None
-    if isinstance(obligation, Signed):
+    if isinstance(obligation, SignedObligation):
         signers = snapshot.people(obligation.by or snapshot.slot(slot_name).signed_by)
         signed = [latest.latest.signatures.get(person) for person, _ in signers]
-        if not signed or any(entry is None for entry in signed):
+        if any(entry is None for entry in signed):
             return None
-        return max(entry[1] for entry in signed if entry is not None)
-    return latest.latest.submitted_at
+        # The oldest signature is the first to fall out of the period.
+        return min((entry[1] for entry in signed if entry is not None), default=latest.latest.submitted_at) + period
+    return latest.latest.submitted_at + period

@@ -6,6 +6,25 @@ relationships and their hash-chained event log; ``queries`` the bulk reads behin
 
 from sqlalchemy import Engine
 
-from mentorflow.store.db import Session, after_commit, caller_session, connect, read, transaction, upgrade
+from mentorflow.store.db import (
+    Session,
+    SessionLike,
+    after_commit,
+    caller_session,
+    connect,
+    read,
+    transaction,
+    upgrade,
+)
 
-__all__ = ["Engine", "Session", "after_commit", "caller_session", "connect", "read", "transaction", "upgrade"]
+__all__ = [
+    "Engine",
+    "Session",
+    "SessionLike",
+    "after_commit",
+    "caller_session",
+    "connect",
+    "read",
+    "transaction",
+    "upgrade",
+]

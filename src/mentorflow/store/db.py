@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.orm import Session, scoped_session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from mentorflow.errors import ConcurrencyConflict, InvalidInput, MentorflowError, StorageError
 
@@ -35,9 +35,12 @@ def connect(target: str | Engine) -> Engine:
     try:
         engine = create_engine(target)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
-        raise StorageError(f"cannot use database URL {_shown(target)}: {exc}", code="storage.bad_url",
-                           hint="Use an SQLAlchemy URL such as sqlite:///mentorflow.db or "
-                           "postgresql+psycopg://user@host/db (pip install 'mentorflow[postgres]').") from exc
+        raise StorageError(
+            f"cannot use database URL {_shown(target)}: {exc}",
+            code="storage.bad_url",
+            hint="Use an SQLAlchemy URL such as sqlite:///mentorflow.db or "
+            "postgresql+psycopg://user@host/db (pip install 'mentorflow[postgres]').",
+        ) from exc
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
@@ -84,8 +87,11 @@ def translated() -> Iterator[None]:
         if any(word in text for word in ("locked", "busy", "could not serialize", "deadlock")):
             raise ConcurrencyConflict("the database was busy with another writer") from exc
         if "no such table" in text or "does not exist" in text:
-            raise StorageError("the database has no mentorflow schema", code="storage.no_schema",
-                               hint="Run `mentorflow init` (or Mentorflow.upgrade()) first.") from exc
+            raise StorageError(
+                "the database has no mentorflow schema",
+                code="storage.no_schema",
+                hint="Run `mentorflow init` (or Mentorflow.upgrade()) first.",
+            ) from exc
         raise StorageError(f"database error: {exc.orig}", code="storage.failed") from exc
     except SQLAlchemyError as exc:
         raise StorageError(f"database error: {exc}", code="storage.failed") from exc
@@ -104,14 +110,21 @@ def transaction(engine: Engine, session: Session | None) -> Iterator[Session]:
                 yield session
 
 
-def caller_session(session: Any) -> Session | None:
-    """The caller's session as a plain ``Session`` (a ``scoped_session`` proxy, as Flask-SQLAlchemy gives, unwrapped)."""
+SessionLike = Session | scoped_session[Session]
+"""What ``session=`` accepts: a Session, or a scoped_session proxy such as Flask-SQLAlchemy's ``db.session``."""
+
+
+def caller_session(session: object) -> Session | None:
+    """The caller's session as a plain ``Session``; a ``scoped_session`` proxy (Flask-SQLAlchemy's) is unwrapped."""
     if session is None or isinstance(session, Session):
         return session
     if isinstance(session, scoped_session):
-        return session()
-    raise InvalidInput(f"session= must be an SQLAlchemy Session, got {type(session).__name__}",
-                       hint="Pass the Session your platform works in, or leave session= out.")
+        unwrapped: Session = session()
+        return unwrapped
+    raise InvalidInput(
+        f"session= must be an SQLAlchemy Session, got {type(session).__name__}",
+        hint="Pass the Session your platform works in, or leave session= out.",
+    )
 
 
 def _begin_sqlite(session: Session) -> None:
@@ -129,7 +142,7 @@ def _begin_sqlite(session: Session) -> None:
 
 
 @contextmanager
-def read(engine: Engine, session: Session | None) -> Iterator[Session]:
+def read(engine: Engine, session: SessionLike | None) -> Iterator[Session]:
     session = caller_session(session)
     with translated():
         if session is not None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from mentorflow.engine.snapshot import Snapshot
 from mentorflow.store.db import from_db, to_db
-from mentorflow.store.repo import _load_artifacts, bundle_by_hash
+from mentorflow.store.repo import _load_artifacts, bundle_by_hash, snapshot_of
 from mentorflow.store.tables import Definition, EventRow, ParticipantRow, RelationshipRow, RevisionRow, SignatureRow
 
 __all__ = ["RelationshipRecords", "due_candidates", "load_snapshots", "records", "state_entries"]
@@ -40,15 +40,13 @@ def load_snapshots(
         query = query.where(RelationshipRow.id.in_(list(ids)))
     rows = list(session.scalars(query))
     for start in range(0, len(rows), BATCH):
-        batch = rows[start:start + BATCH]
-        snapshots = {row.id: Snapshot(row.id, bundle_by_hash(session, row.definition_hash), row.state,
-                                      from_db(row.entered_at), from_db(row.started_at), row.program,
-                                      from_db(row.last_event_at), row.seq, row.last_hash, row.lock_version)
-                     for row in batch}
-        people = session.execute(select(ParticipantRow.relationship_id, ParticipantRow.person, ParticipantRow.role)
-                                 .where(ParticipantRow.relationship_id.in_(snapshots),
-                                        ParticipantRow.left_at.is_(None))
-                                 .order_by(ParticipantRow.id))
+        batch = rows[start : start + BATCH]
+        snapshots = {row.id: snapshot_of(session, row) for row in batch}
+        people = session.execute(
+            select(ParticipantRow.relationship_id, ParticipantRow.person, ParticipantRow.role)
+            .where(ParticipantRow.relationship_id.in_(snapshots), ParticipantRow.left_at.is_(None))
+            .order_by(ParticipantRow.id)
+        )
         for rel_id, person, role in people:
             snapshots[rel_id].add_participant(person, role)
         _load_artifacts(session, list(snapshots.values()))
@@ -64,10 +62,15 @@ def due_candidates(session: Session, now: dt.datetime) -> list[str]:
             if transition.after_days is None:
                 continue
             limit = to_db(now - dt.timedelta(days=transition.after_days))
-            ids += session.scalars(select(RelationshipRow.id).where(
-                RelationshipRow.definition_hash == definition_hash,
-                RelationshipRow.state.in_(workflow.sources(transition)),
-                RelationshipRow.entered_at <= limit).order_by(RelationshipRow.id))
+            ids += session.scalars(
+                select(RelationshipRow.id)
+                .where(
+                    RelationshipRow.definition_hash == definition_hash,
+                    RelationshipRow.state.in_(workflow.sources(transition)),
+                    RelationshipRow.entered_at <= limit,
+                )
+                .order_by(RelationshipRow.id)
+            )
     return list(dict.fromkeys(ids))
 
 
@@ -86,17 +89,29 @@ class RelationshipRecords:
 def records(session: Session) -> Iterator[RelationshipRecords]:
     """Every relationship with all its rows, in batches."""
     ids = list(session.scalars(select(RelationshipRow.id).order_by(RelationshipRow.id)))
-    bodies = {digest: body for digest, body in session.execute(select(Definition.hash, Definition.body))}
+    bodies = {row[0]: row[1] for row in session.execute(select(Definition.hash, Definition.body))}
     for start in range(0, len(ids), BATCH):
-        batch = ids[start:start + BATCH]
-        found = {row.id: RelationshipRecords(row) for row in
-                 session.scalars(select(RelationshipRow).where(RelationshipRow.id.in_(batch)))}
-        for table, attribute in ((EventRow, "events"), (ParticipantRow, "participants"),
-                                 (RevisionRow, "revisions"), (SignatureRow, "signatures")):
-            order = (table.seq,) if table is EventRow else (table.id,)  # type: ignore[attr-defined]
-            for record in session.scalars(select(table).where(table.relationship_id.in_(batch))  # type: ignore[attr-defined]
-                                          .order_by(*order)):
-                getattr(found[record.relationship_id], attribute).append(record)
+        batch = ids[start : start + BATCH]
+        found = {
+            row.id: RelationshipRecords(row)
+            for row in session.scalars(select(RelationshipRow).where(RelationshipRow.id.in_(batch)))
+        }
+        for event in session.scalars(
+            select(EventRow).where(EventRow.relationship_id.in_(batch)).order_by(EventRow.relationship_id, EventRow.seq)
+        ):
+            found[event.relationship_id].events.append(event)
+        for participant in session.scalars(
+            select(ParticipantRow).where(ParticipantRow.relationship_id.in_(batch)).order_by(ParticipantRow.id)
+        ):
+            found[participant.relationship_id].participants.append(participant)
+        for revision in session.scalars(
+            select(RevisionRow).where(RevisionRow.relationship_id.in_(batch)).order_by(RevisionRow.id)
+        ):
+            found[revision.relationship_id].revisions.append(revision)
+        for signature in session.scalars(
+            select(SignatureRow).where(SignatureRow.relationship_id.in_(batch)).order_by(SignatureRow.id)
+        ):
+            found[signature.relationship_id].signatures.append(signature)
         for rel_id in batch:
             found[rel_id].definition_body = bodies.get(found[rel_id].row.definition_hash)
             yield found[rel_id]
@@ -108,8 +123,11 @@ ENTRY_KINDS = ("started", "transitioned", "overridden")
 def state_entries(session: Session, relationship_ids: Sequence[str]) -> Iterator[tuple[str, dt.datetime, str]]:
     """(relationship, at, state) for every entry into a state, from the event log."""
     wanted = set(relationship_ids)
-    rows = session.execute(select(EventRow.relationship_id, EventRow.at, EventRow.kind, EventRow.payload)
-                           .where(EventRow.kind.in_(ENTRY_KINDS)).order_by(EventRow.relationship_id, EventRow.seq))
+    rows = session.execute(
+        select(EventRow.relationship_id, EventRow.at, EventRow.kind, EventRow.payload)
+        .where(EventRow.kind.in_(ENTRY_KINDS))
+        .order_by(EventRow.relationship_id, EventRow.seq)
+    )
     for rel_id, at, kind, payload in rows:
         if rel_id in wanted:
             data = json.loads(payload)

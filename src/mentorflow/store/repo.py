@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from mentorflow.canonical import GENESIS, canonical_json, event_hash
@@ -55,8 +55,11 @@ def bundle_by_hash(session: Session, definition_hash: str) -> Bundle:
     if found is None:
         body = session.scalar(select(Definition.body).where(Definition.hash == definition_hash))
         if body is None:
-            raise NotFound(f"no stored definition {definition_hash[:12]}", code="storage.missing_definition",
-                           hint="Run `mentorflow verify`; the database may have been edited by hand.")
+            raise NotFound(
+                f"no stored definition {definition_hash[:12]}",
+                code="storage.missing_definition",
+                hint="Run `mentorflow verify`; the database may have been edited by hand.",
+            )
         found = Bundle.from_json(body)
         with _bundles_lock:
             _bundles[definition_hash] = found
@@ -66,18 +69,36 @@ def bundle_by_hash(session: Session, definition_hash: str) -> Bundle:
 def register(session: Session, bundle: Bundle, file: str, now: dt.datetime) -> None:
     """Store a bundle once; a different bundle under the same (id, version) is a version conflict."""
     workflow_id, version = bundle.key
-    stored = session.scalar(select(Definition.hash).where(Definition.workflow == workflow_id,
-                                                          Definition.version == version))
+    stored = session.scalar(
+        select(Definition.hash).where(Definition.workflow == workflow_id, Definition.version == version)
+    )
     if stored == bundle.hash:
         return
     if stored is not None:
-        raise VersionConflict([DefinitionProblem(
-            "definition.version_conflict",
-            f"workflow {workflow_id!r} version {version} is already registered with different content "
-            f"(stored {stored[:12]}, now {bundle.hash[:12]})", file, 1, 1,
-            f"Relationships already run on version {version}; bump `version:` in {file} to register the change.")])
-    session.add(Definition(hash=bundle.hash, workflow=workflow_id, version=version, title=bundle.workflow.title,
-                           body=bundle.body, created_at=to_db(now)))
+        raise VersionConflict(
+            [
+                DefinitionProblem(
+                    "definition.version_conflict",
+                    f"workflow {workflow_id!r} version {version} is already registered with different content "
+                    f"(stored {stored[:12]}, now {bundle.hash[:12]})",
+                    file,
+                    1,
+                    1,
+                    f"Relationships already run on version {version}; "
+                    f"bump `version:` in {file} to register the change.",
+                )
+            ]
+        )
+    session.add(
+        Definition(
+            hash=bundle.hash,
+            workflow=workflow_id,
+            version=version,
+            title=bundle.workflow.title,
+            body=bundle.body,
+            created_at=to_db(now),
+        )
+    )
     session.flush()
     with _bundles_lock:
         _bundles[bundle.hash] = bundle
@@ -93,24 +114,39 @@ def snapshot_of(session: Session, row: RelationshipRow) -> Snapshot:
     """The head of a snapshot from its relationship row; participants and artifacts are added by the caller."""
     bundle = bundle_by_hash(session, row.definition_hash)
     if row.state not in bundle.workflow.states:
-        raise StorageError(f"relationship {row.id!r} is in state {row.state!r}, which its workflow does not have",
-                           code="storage.corrupt_row",
-                           hint="Run `mentorflow verify`; the database may have been edited by hand.")
-    return Snapshot(row.id, bundle, row.state, from_db(row.entered_at), from_db(row.started_at), row.program,
-                    from_db(row.last_event_at), row.seq, row.last_hash, row.lock_version)
+        raise StorageError(
+            f"relationship {row.id!r} is in state {row.state!r}, which its workflow does not have",
+            code="storage.corrupt_row",
+            hint="Run `mentorflow verify`; the database may have been edited by hand.",
+        )
+    return Snapshot(
+        row.id,
+        bundle,
+        row.state,
+        from_db(row.entered_at),
+        from_db(row.started_at),
+        row.program,
+        from_db(row.last_event_at),
+        row.seq,
+        row.last_hash,
+        row.lock_version,
+    )
 
 
 def load_snapshot(session: Session, relationship_id: str) -> Snapshot:
     """The current snapshot of a relationship, from its cached rows."""
     row = session.get(RelationshipRow, relationship_id, populate_existing=True)
     if row is None:
-        raise NotFound(f"no relationship {relationship_id!r}",
-                       hint="Check the id: start() returns it, and the audit lists every relationship.")
+        raise NotFound(
+            f"no relationship {relationship_id!r}",
+            hint="Check the id: start() returns it, and the audit lists every relationship.",
+        )
     snapshot = snapshot_of(session, row)
-    people = session.execute(select(ParticipantRow.person, ParticipantRow.role)
-                             .where(ParticipantRow.relationship_id == relationship_id,
-                                    ParticipantRow.left_at.is_(None))
-                             .order_by(ParticipantRow.id))
+    people = session.execute(
+        select(ParticipantRow.person, ParticipantRow.role)
+        .where(ParticipantRow.relationship_id == relationship_id, ParticipantRow.left_at.is_(None))
+        .order_by(ParticipantRow.id)
+    )
     for person, role in people:
         snapshot.add_participant(person, role)
     _load_artifacts(session, [snapshot])
@@ -120,11 +156,21 @@ def load_snapshot(session: Session, relationship_id: str) -> Snapshot:
 def _load_artifacts(session: Session, snapshots: Sequence[Snapshot]) -> None:
     by_id = {snapshot.id: snapshot for snapshot in snapshots}
     revisions = session.execute(
-        select(RevisionRow.id, RevisionRow.relationship_id, RevisionRow.slot, RevisionRow.item, RevisionRow.number,
-               RevisionRow.complete, RevisionRow.missing, RevisionRow.content_hash, RevisionRow.submitted_by,
-               RevisionRow.submitted_at)
+        select(
+            RevisionRow.id,
+            RevisionRow.relationship_id,
+            RevisionRow.slot,
+            RevisionRow.item,
+            RevisionRow.number,
+            RevisionRow.complete,
+            RevisionRow.missing,
+            RevisionRow.content_hash,
+            RevisionRow.submitted_by,
+            RevisionRow.submitted_at,
+        )
         .where(RevisionRow.relationship_id.in_(by_id))
-        .order_by(RevisionRow.relationship_id, RevisionRow.slot, RevisionRow.item, RevisionRow.number))
+        .order_by(RevisionRow.relationship_id, RevisionRow.slot, RevisionRow.item, RevisionRow.number)
+    )
     views: dict[int, tuple[str, str, int]] = {}
     for rev_id, rel_id, slot, item, number, complete, missing, content_hash, by, at in revisions:
         view = RevisionView(number, complete, json.loads(missing), content_hash, by, from_db(at))
@@ -133,8 +179,10 @@ def _load_artifacts(session: Session, snapshots: Sequence[Snapshot]) -> None:
     if not views:
         return
     signatures = session.execute(
-        select(SignatureRow.revision_id, SignatureRow.person, SignatureRow.role, SignatureRow.signed_at)
-        .where(SignatureRow.relationship_id.in_(by_id)))
+        select(SignatureRow.revision_id, SignatureRow.person, SignatureRow.role, SignatureRow.signed_at).where(
+            SignatureRow.relationship_id.in_(by_id)
+        )
+    )
     latest = _latest_ids(views)
     for rev_id, person, role, at in signatures:
         # Under READ COMMITTED a revision committed after the query above may already have signatures here;
@@ -153,9 +201,14 @@ def _latest_ids(views: dict[int, tuple[str, str, int]]) -> dict[tuple[str, str, 
 
 
 def revision_content(session: Session, relationship_id: str, slot: str, item: int, number: int) -> RevisionRow:
-    row = session.scalar(select(RevisionRow).where(
-        RevisionRow.relationship_id == relationship_id, RevisionRow.slot == slot, RevisionRow.item == item,
-        RevisionRow.number == number))
+    row = session.scalar(
+        select(RevisionRow).where(
+            RevisionRow.relationship_id == relationship_id,
+            RevisionRow.slot == slot,
+            RevisionRow.item == item,
+            RevisionRow.number == number,
+        )
+    )
     if row is None:  # pragma: no cover - the snapshot came from these rows in the same transaction
         raise NotFound(f"revision {number} of {slot!r} is gone")
     return row
@@ -179,55 +232,125 @@ class _Chain:
     def append(self, kind: str, payload: dict[str, Any]) -> int:
         self.seq += 1
         self.hash = event_hash(self.hash, self.relationship_id, self.seq, kind, self.actor, self.at_text, payload)
-        self.rows.append({"relationship_id": self.relationship_id, "seq": self.seq, "kind": kind,
-                          "actor": self.actor, "at": self.at, "payload": canonical_json(payload), "hash": self.hash})
+        self.rows.append(
+            {
+                "relationship_id": self.relationship_id,
+                "seq": self.seq,
+                "kind": kind,
+                "actor": self.actor,
+                "at": self.at,
+                "payload": canonical_json(payload),
+                "hash": self.hash,
+            }
+        )
         return self.seq
 
     def events(self) -> list[Event]:
-        return [to_event_values(row["relationship_id"], row["seq"], row["kind"], row["actor"], row["at"],
-                                row["payload"], row["hash"]) for row in self.rows]
+        return [
+            to_event_values(
+                row["relationship_id"], row["seq"], row["kind"], row["actor"], row["at"], row["payload"], row["hash"]
+            )
+            for row in self.rows
+        ]
 
 
 def create(session: Session, plan: StartPlan, actor: Actor, now: dt.datetime) -> list[Event]:
     """Insert a new relationship with its participants, carried artifacts and first events."""
     if session.get(RelationshipRow, plan.id) is not None:
-        raise ConcurrencyConflict(f"a relationship with id {plan.id!r} already exists", code="relationship.exists",
-                                  hint="Choose another id, or leave it out to get a generated one.")
+        raise ConcurrencyConflict(
+            f"a relationship with id {plan.id!r} already exists",
+            code="relationship.exists",
+            hint="Choose another id, or leave it out to get a generated one.",
+        )
     workflow = plan.bundle.workflow
     at = to_db(now)
     chain = _Chain(plan.id, 0, GENESIS, actor, now)
     chain.append("started", plan.started_payload)
-    row = RelationshipRow(id=plan.id, workflow=workflow.workflow, workflow_version=workflow.version,
-                          definition_hash=plan.bundle.hash, state=workflow.initial_state,
-                          final=workflow.states[workflow.initial_state].final, program=plan.program, started_at=at,
-                          entered_at=at, last_event_at=at, seq=0, last_hash=GENESIS, lock_version=1)
+    row = RelationshipRow(
+        id=plan.id,
+        workflow=workflow.workflow,
+        workflow_version=workflow.version,
+        definition_hash=plan.bundle.hash,
+        state=workflow.initial_state,
+        final=workflow.states[workflow.initial_state].final,
+        program=plan.program,
+        started_at=at,
+        entered_at=at,
+        last_event_at=at,
+        seq=0,
+        last_hash=GENESIS,
+        lock_version=1,
+    )
     session.add(row)
     session.flush()
-    session.execute(ParticipantRow.__table__.insert(), [  # type: ignore[attr-defined]
-        {"relationship_id": plan.id, "person": person, "role": role, "joined_at": at, "left_at": None}
-        for person, role in plan.participants])
+    session.execute(
+        insert(ParticipantRow),
+        [
+            {"relationship_id": plan.id, "person": person, "role": role, "joined_at": at, "left_at": None}
+            for person, role in plan.participants
+        ],
+    )
     source_id = (plan.linked_from or {}).get("relationship")
     for carry in plan.carry:
         source = revision_content(session, source_id or "", carry.slot, carry.item, carry.number)
         origin = {"relationship": source_id, "slot": carry.slot, "item": carry.item, "revision": carry.number}
-        new = RevisionRow(relationship_id=plan.id, slot=source.slot, item=source.item, number=1,
-                          content=source.content, content_hash=source.content_hash, complete=source.complete,
-                          missing=source.missing, submitted_by=source.submitted_by, submitted_at=at,
-                          origin=canonical_json(origin))
+        new = RevisionRow(
+            relationship_id=plan.id,
+            slot=source.slot,
+            item=source.item,
+            number=1,
+            content=source.content,
+            content_hash=source.content_hash,
+            complete=source.complete,
+            missing=source.missing,
+            submitted_by=source.submitted_by,
+            submitted_at=at,
+            origin=canonical_json(origin),
+        )
         session.add(new)
         session.flush()
         item = None if source.item == 0 else source.item
-        chain.append("submitted", {"slot": source.slot, "item": item, "revision": 1,
-                                   "content_hash": source.content_hash, "complete": source.complete,
-                                   "missing": json.loads(source.missing), "origin": origin,
-                                   "submitted_by": source.submitted_by})
-        signatures = session.execute(select(SignatureRow.person, SignatureRow.role)
-                                     .where(SignatureRow.revision_id == source.id).order_by(SignatureRow.id)).all()
+        chain.append(
+            "submitted",
+            {
+                "slot": source.slot,
+                "item": item,
+                "revision": 1,
+                "content_hash": source.content_hash,
+                "complete": source.complete,
+                "missing": json.loads(source.missing),
+                "origin": origin,
+                "submitted_by": source.submitted_by,
+            },
+        )
+        signatures = session.execute(
+            select(SignatureRow.person, SignatureRow.role)
+            .where(SignatureRow.revision_id == source.id)
+            .order_by(SignatureRow.id)
+        ).all()
         for person, role in signatures:
-            session.add(SignatureRow(revision_id=new.id, relationship_id=plan.id, person=person, role=role,
-                                     content_hash=source.content_hash, signed_at=at))
-            chain.append("signed", {"slot": source.slot, "item": item, "revision": 1, "person": person,
-                                    "role": role, "content_hash": source.content_hash, "origin": origin})
+            session.add(
+                SignatureRow(
+                    revision_id=new.id,
+                    relationship_id=plan.id,
+                    person=person,
+                    role=role,
+                    content_hash=source.content_hash,
+                    signed_at=at,
+                )
+            )
+            chain.append(
+                "signed",
+                {
+                    "slot": source.slot,
+                    "item": item,
+                    "revision": 1,
+                    "person": person,
+                    "role": role,
+                    "content_hash": source.content_hash,
+                    "origin": origin,
+                },
+            )
     _finish(session, chain, row_id=plan.id, expected=1, values={})
     return chain.events()
 
@@ -248,21 +371,50 @@ def apply_write(session: Session, snapshot: Snapshot, write: Write, actor: Actor
     for person, role in write.joined:
         session.add(ParticipantRow(relationship_id=snapshot.id, person=person, role=role, joined_at=at, left_at=None))
     if write.left:
-        session.execute(update(ParticipantRow).where(ParticipantRow.relationship_id == snapshot.id,
-                                                     ParticipantRow.person.in_(write.left),
-                                                     ParticipantRow.left_at.is_(None)).values(left_at=at))
+        session.execute(
+            update(ParticipantRow)
+            .where(
+                ParticipantRow.relationship_id == snapshot.id,
+                ParticipantRow.person.in_(write.left),
+                ParticipantRow.left_at.is_(None),
+            )
+            .values(left_at=at)
+        )
     for revision in write.revisions:
-        session.add(RevisionRow(relationship_id=snapshot.id, slot=revision.slot, item=revision.item,
-                                number=revision.number, content=canonical_json(revision.content),
-                                content_hash=revision.content_hash, complete=revision.complete,
-                                missing=canonical_json(revision.missing), submitted_by=actor.label, submitted_at=at,
-                                origin=None))
+        session.add(
+            RevisionRow(
+                relationship_id=snapshot.id,
+                slot=revision.slot,
+                item=revision.item,
+                number=revision.number,
+                content=canonical_json(revision.content),
+                content_hash=revision.content_hash,
+                complete=revision.complete,
+                missing=canonical_json(revision.missing),
+                submitted_by=actor.label,
+                submitted_at=at,
+                origin=None,
+            )
+        )
     for signature in write.signatures:
-        revision_id = session.scalar(select(RevisionRow.id).where(
-            RevisionRow.relationship_id == snapshot.id, RevisionRow.slot == signature.slot,
-            RevisionRow.item == signature.item, RevisionRow.number == signature.number))
-        session.add(SignatureRow(revision_id=revision_id, relationship_id=snapshot.id, person=signature.person,
-                                 role=signature.role, content_hash=signature.content_hash, signed_at=at))
+        revision_id = session.scalar(
+            select(RevisionRow.id).where(
+                RevisionRow.relationship_id == snapshot.id,
+                RevisionRow.slot == signature.slot,
+                RevisionRow.item == signature.item,
+                RevisionRow.number == signature.number,
+            )
+        )
+        session.add(
+            SignatureRow(
+                revision_id=revision_id,
+                relationship_id=snapshot.id,
+                person=signature.person,
+                role=signature.role,
+                content_hash=signature.content_hash,
+                signed_at=at,
+            )
+        )
     session.flush()
     return linked + chain.events()
 
@@ -273,19 +425,28 @@ def _finish(session: Session, chain: _Chain, *, row_id: str, expected: int, valu
         update(RelationshipRow)
         .where(RelationshipRow.id == row_id, RelationshipRow.lock_version == expected)
         .values(seq=chain.seq, last_hash=chain.hash, last_event_at=chain.at, lock_version=expected + 1, **values)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConcurrencyConflict(f"relationship {row_id!r} changed while this write was prepared")
-    session.execute(EventRow.__table__.insert(), chain.rows)  # type: ignore[attr-defined]
+    session.execute(insert(EventRow), chain.rows)
 
 
 # -- reading events ---------------------------------------------------------------------------------------------
 
 
-def to_event_values(relationship_id: str, seq: int, kind: str, actor: str, at: dt.datetime, payload: str,
-                    hash_: str) -> Event:
-    return Event(relationship=relationship_id, seq=seq, kind=kind, actor=actor, at=from_db(at),
-                 payload=json.loads(payload), hash=hash_)
+def to_event_values(
+    relationship_id: str, seq: int, kind: str, actor: str, at: dt.datetime, payload: str, hash_: str
+) -> Event:
+    return Event(
+        relationship=relationship_id,
+        seq=seq,
+        kind=kind,
+        actor=actor,
+        at=from_db(at),
+        payload=json.loads(payload),
+        hash=hash_,
+    )
 
 
 def to_event(row: EventRow) -> Event:

@@ -80,8 +80,10 @@ class RelationshipRow(Base):
 
 class ParticipantRow(Base):
     __tablename__ = "mentorflow_participants"
-    __table_args__ = (Index("ix_mentorflow_participants_relationship", "relationship_id", "left_at"),
-                      Index("ix_mentorflow_participants_person", "person"))
+    __table_args__ = (
+        Index("ix_mentorflow_participants_relationship", "relationship_id", "left_at"),
+        Index("ix_mentorflow_participants_person", "person"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     relationship_id: Mapped[str] = mapped_column(ForeignKey("mentorflow_relationships.id"))
@@ -115,8 +117,10 @@ class SignatureRow(Base):
     """A participant's signature, bound to the content hash of the revision it signs."""
 
     __tablename__ = "mentorflow_signatures"
-    __table_args__ = (UniqueConstraint("revision_id", "person"),
-                      Index("ix_mentorflow_signatures_relationship", "relationship_id"))
+    __table_args__ = (
+        UniqueConstraint("revision_id", "person"),
+        Index("ix_mentorflow_signatures_relationship", "relationship_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("mentorflow_revisions.id"))

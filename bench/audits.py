@@ -1,0 +1,123 @@
+"""The administrator's reads at scale: ``mf.audit()`` rows and ``mf.summary()``, and the peak memory of an audit.
+
+``mf.audit()`` is timed in a fresh process per run, which also gives its peak RSS against the RSS right after
+import; the process warms up on a small filtered audit first. The naive peer (``naive.py``) and the raw GROUP BY
+run in this process.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from timing import AS_OF, BENCH, Scale, Stopwatch, median, quiet, timed
+
+WARMUP_FILTER = {"workflow": "facilitated-peer", "state": "launched"}
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS in MiB.
+
+    On Linux ``VmHWM`` is read from ``/proc/self/status``: ``ru_maxrss`` survives ``execve``, so a child started by
+    a large parent would report the parent's size as its own floor.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def child(url: str) -> None:
+    """Run in a subprocess: one audit over the whole database, printed as JSON."""
+    from mentorflow import Mentorflow  # noqa: PLC0415 - the import is part of what is measured
+
+    quiet()
+    after_import = _peak_rss_mb()
+    mf = Mentorflow(url, clock=lambda: AS_OF)
+    mf.audit(**WARMUP_FILTER)
+    rows: list[Any] = []
+    seconds = timed(lambda: rows.extend(mf.audit()))
+    print(
+        json.dumps(
+            {"seconds": seconds, "rows": len(rows), "rss_after_import_mb": after_import, "peak_rss_mb": _peak_rss_mb()}
+        )
+    )
+
+
+def audit_runs(path: Path, scale: Scale, watch: Stopwatch) -> dict[str, float]:
+    """Median audit seconds and RSS figures over ``scale.runs`` fresh processes, each warmed up on a small audit."""
+    runs = []
+    for run in range(scale.runs):
+        output = subprocess.run(
+            [sys.executable, str(BENCH / "audits.py"), f"sqlite:///{path}"], check=True, capture_output=True, text=True
+        ).stdout
+        runs.append(json.loads(output.strip().splitlines()[-1]))
+        watch.say(
+            f"audit run {run + 1}: {runs[-1]['seconds']:.2f} s for {runs[-1]['rows']} rows, "
+            f"peak {runs[-1]['peak_rss_mb']:.0f} MB"
+        )
+    return {key: median([run[key] for run in runs]) for key in runs[0]}
+
+
+def naive_runs(path: Path, scale: Scale, every: int, watch: Stopwatch) -> float:
+    """Median seconds of the naive peer over the whole database (measured on every ``every``-th row, scaled)."""
+    import naive  # noqa: PLC0415 - imports transitions; keep it out of the child's measured imports
+
+    from mentorflow import Mentorflow  # noqa: PLC0415
+
+    mf = Mentorflow(f"sqlite:///{path}", clock=lambda: AS_OF)
+    peer = naive.NaiveAudit(mf.engine, AS_OF)
+    peer.run(limit=200)  # warm-up
+    times = []
+    for run in range(scale.runs):
+        started = time.perf_counter()
+        rows = peer.run(every=every)
+        times.append((time.perf_counter() - started) * every)
+        scaled = f" x {every}" if every > 1 else ""
+        watch.say(f"naive run {run + 1}: {times[-1]:.2f} s ({len(rows)} rows{scaled})")
+    mf.engine.dispose()
+    return median(times)
+
+
+def parity(path: Path) -> tuple[int, int]:
+    """(relationships compared, relationships on which mf.audit() and the naive peer disagree)."""
+    import naive  # noqa: PLC0415
+
+    from mentorflow import Mentorflow  # noqa: PLC0415
+
+    mf = Mentorflow(f"sqlite:///{path}", clock=lambda: AS_OF)
+    ours = mf.audit()
+    theirs = naive.NaiveAudit(mf.engine, AS_OF).run()
+    mf.engine.dispose()
+    return len(ours), naive.parity(ours, theirs)
+
+
+def summary_runs(path: Path, scale: Scale, watch: Stopwatch) -> tuple[float, float]:
+    """(mf.summary(), raw GROUP BY) median seconds over the whole database."""
+    from mentorflow import Mentorflow  # noqa: PLC0415
+
+    mf = Mentorflow(f"sqlite:///{path}", clock=lambda: AS_OF)
+    connection = sqlite3.connect(path)
+    group_by = "SELECT workflow, state, count(*) FROM mentorflow_relationships GROUP BY workflow, state"
+    mf.summary(**WARMUP_FILTER)
+    connection.execute(group_by).fetchall()
+    ours, theirs = [], []
+    for run in range(scale.runs):
+        ours.append(timed(mf.summary))
+        theirs.append(timed(lambda: connection.execute(group_by).fetchall()))
+        watch.say(f"summary run {run + 1}: {ours[-1]:.2f} s, GROUP BY {theirs[-1] * 1000:.1f} ms")
+    connection.close()
+    mf.engine.dispose()
+    return median(ours), median(theirs)
+
+
+if __name__ == "__main__":
+    child(sys.argv[1])

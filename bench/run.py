@@ -1,0 +1,145 @@
+"""Run every benchmark, print a table with each target, and write ``bench/results.json``.
+
+``python bench/run.py`` is the full run; ``BENCH_SCALE=small`` is the quick one. PostgreSQL is benchmarked when
+``MENTORFLOW_BENCH_POSTGRES`` holds an SQLAlchemy URL. The databases live in ``bench/.work/`` and are removed at
+the end unless ``BENCH_KEEP=1``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import audits
+import fire
+import startup
+import workload
+from timing import RESULTS, WORK, Result, Stopwatch, quiet, result, scale
+
+from mentorflow import Mentorflow
+
+
+def _prepare(work: Path, watch: Stopwatch, seeds: int, template: int, stored: int, stored_small: int) -> None:
+    seed_db = work / "seed.db"
+    mf = Mentorflow(f"sqlite:///{seed_db}")
+    mf.upgrade()
+    workload.synchronous(mf.engine, lambda: "OFF")  # generating data is not what is measured
+    mf.engine.dispose()
+    workload.seed(mf, realistic=seeds, fire_ready=template)
+    mf.engine.dispose()
+    watch.say(
+        f"seeded {workload.count(mf.engine)} relationships through the API "
+        f"({seeds} played to varied stages, {template} ready to launch, the rest linked by conversions)"
+    )
+    for name, target in (("fire.db", None), ("big.db", stored), ("little.db", stored_small)):
+        workload.copy_database(seed_db, work / name)
+        if target is not None:
+            engine = Mentorflow(f"sqlite:///{work / name}").engine
+            workload.grow(engine, target)
+            watch.say(f"{name}: cloned up to {workload.count(engine)} relationships")
+            engine.dispose()
+
+
+def main() -> None:
+    chosen = scale()
+    quiet()
+    watch = Stopwatch()
+    work = WORK / chosen.name
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    template = chosen.template
+    watch.say(
+        f"scale {chosen.name}: {chosen.stored} stored, {chosen.fires} fires x {chosen.runs} runs, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
+    _prepare(work, watch, chosen.seeds, template, chosen.stored, chosen.stored_small)
+    results: list[Result] = []
+
+    ours, raw = fire.sqlite_fire(work / "fire.db", chosen, template, "FULL", watch)
+    results.append(result("fire_sqlite_full", ours, "us", raw, max_ratio=2.0))
+    ours, raw = fire.sqlite_fire(work / "fire.db", chosen, template, "NORMAL", watch)
+    results.append(result("fire_sqlite_normal", ours, "us", raw, max_ratio=5.0))
+    postgres = os.environ.get("MENTORFLOW_BENCH_POSTGRES")
+    if postgres:
+        ours, raw = fire.postgres_fire(postgres, chosen, template, watch)
+        results.append(result("fire_postgres", ours, "us", raw, max_ratio=2.0))
+    else:
+        watch.say("fire_postgres skipped: MENTORFLOW_BENCH_POSTGRES is not set")
+
+    compared, differ = audits.parity(work / "little.db")
+    watch.say(f"parity: mf.audit() and the naive peer disagree on {differ} of {compared} relationships")
+    figures = audits.audit_runs(work / "big.db", chosen, watch)
+    every = 1 if chosen.name == "full" else 10
+    naive = audits.naive_runs(work / "big.db", chosen, every, watch)
+    sampled = f"; naive peer timed on every {every}th relationship, x {every}" if every > 1 else ""
+    results.append(
+        result(
+            "audit_rows_100k",
+            figures["seconds"],
+            "s",
+            naive,
+            max_value=3.0,
+            max_ratio=0.1,
+            note=f"{int(figures['rows'])} relationships; {differ} of {compared} differ from the naive peer{sampled}",
+        )
+    )
+    results.append(
+        result(
+            "audit_peak_rss_mb",
+            figures["peak_rss_mb"],
+            "MB",
+            figures["rss_after_import_mb"],
+            max_value=300.0,
+            note=f"{int(figures['rows'])} relationships",
+        )
+    )
+    ours, raw = audits.summary_runs(work / "big.db", chosen, watch)
+    results.append(result("audit_summary_100k", ours, "s", raw, max_value=0.5))
+
+    ours, raw = fire.scaling(work / "big.db", work / "little.db", chosen, template, watch)
+    results.append(
+        result(
+            "fire_scaling",
+            ours,
+            "us",
+            raw,
+            max_ratio=1.3,
+            note=f"{chosen.stored} vs {chosen.stored_small} stored, synchronous=NORMAL",
+        )
+    )
+
+    ours, raw = startup.cli_help(chosen, watch)
+    results.append(result("cli_help", ours, "s", raw, max_ratio=2.0))
+    ours, raw = startup.definitions_load(chosen, watch)
+    results.append(result("definitions_load", ours, "s", raw, max_ratio=5.0))
+
+    RESULTS.write_text(json.dumps([r.row() for r in results], indent=2) + "\n", encoding="utf-8")
+    if os.environ.get("BENCH_KEEP") != "1":
+        shutil.rmtree(work, ignore_errors=True)
+    _table(results, chosen.name, time.perf_counter() - watch.started)
+
+
+def _table(results: list[Result], scale_name: str, seconds: float) -> None:
+    print()
+    print(f"mentorflow benchmarks, scale {scale_name}, {seconds:.0f} s in all (results in {RESULTS})")
+    header = f"{'name':<20} {'value':>12} {'baseline':>12} {'unit':<4} {'ratio':>8}  {'target':<26} result"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r.name:<20} {r.value:>12.4g} {r.baseline:>12.4g} {r.unit:<4} {r.ratio:>8.3f}  {r.target:<26} "
+            f"{'PASS' if r.passed else 'MISS'}"
+        )
+        if r.note:
+            print(f"{'':<20} {r.note}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""No exception of SQLAlchemy, pydantic, PyYAML, transitions or the standard library escapes the public API.
+
+Every public method is called with hostile or malformed arguments, against a working database, a database without
+the schema, and URLs that are no database at all: each must answer with a ``MentorflowError`` and a stable code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from mentorflow import Actor, Mentorflow, MentorflowError, StorageError
+from tests.conftest import Database, MakeMentorflow
+from tests.content import valid
+
+ADMIN = Actor.admin("carol")
+HOSTILE: list[Any] = [
+    "x' OR '1'='1",
+    "'; DROP TABLE mentorflow_events; --",
+    'quote"d',
+    "nul\x00byte",
+    "new\nline",
+    "\x1b[31mred",
+    "surrogate \udc80",
+    "x" * 10_000,
+    "",
+    "  padded ",
+    5,
+    None,
+    ["a", "list"],
+    {"a": "mapping"},
+]
+DYAD = {"mentor": "ann", "mentee": "bob"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a hostile call is aimed at: a Mentorflow, a relationship in it, and the hostile value."""
+
+    mf: Mentorflow
+    rel: str
+    value: Any
+
+
+CALLS: dict[str, Callable[[Target], object]] = {
+    "start.workflow": lambda t: t.mf.start(t.value, DYAD, actor=ADMIN),
+    "start.roles": lambda t: t.mf.start("traditional-dyad", t.value, actor=ADMIN),
+    "start.person": lambda t: t.mf.start("traditional-dyad", {"mentor": t.value, "mentee": "bob"}, actor=ADMIN),
+    "start.program": lambda t: t.mf.start("traditional-dyad", DYAD, program=t.value, actor=ADMIN),
+    "start.id": lambda t: t.mf.start("traditional-dyad", DYAD, id=t.value, actor=ADMIN),
+    "start.version": lambda t: t.mf.start("traditional-dyad", DYAD, version=t.value, actor=ADMIN),
+    "start.actor": lambda t: t.mf.start("traditional-dyad", DYAD, actor=t.value),
+    "join.relationship": lambda t: t.mf.join(t.value, "mentor", "dan", actor=ADMIN),
+    "join.role": lambda t: t.mf.join(t.rel, t.value, "dan", actor=ADMIN),
+    "join.person": lambda t: t.mf.join(t.rel, "mentor", t.value, actor=ADMIN),
+    "leave.person": lambda t: t.mf.leave(t.rel, t.value, actor=ADMIN),
+    "leave.reason": lambda t: t.mf.leave(t.rel, "bob", actor="bob", reason=t.value),
+    "submit.relationship": lambda t: t.mf.submit(t.value, "idp", valid("idp"), actor="bob"),
+    "submit.slot": lambda t: t.mf.submit(t.rel, t.value, valid("idp"), actor="bob"),
+    "submit.content": lambda t: t.mf.submit(t.rel, "idp", t.value, actor="bob"),
+    "submit.field": lambda t: t.mf.submit(
+        t.rel, "reflection", valid("reflection") | {"strengths": [t.value]}, actor="bob"
+    ),
+    "submit.key": lambda t: t.mf.submit(t.rel, "reflection", {str(t.value): "x"}, actor="bob"),
+    "submit.item": lambda t: t.mf.submit(t.rel, "meeting", valid("meeting"), actor="bob", item=t.value),
+    "submit.actor": lambda t: t.mf.submit(t.rel, "idp", valid("idp"), actor=t.value),
+    "sign.slot": lambda t: t.mf.sign(t.rel, t.value, actor="bob"),
+    "sign.item": lambda t: t.mf.sign(t.rel, "idp", actor="bob", item=t.value),
+    "fire.trigger": lambda t: t.mf.fire(t.rel, t.value, actor="bob"),
+    "fire.reason": lambda t: t.mf.fire(t.rel, "launch", actor=ADMIN, force=True, reason=t.value),
+    "status.relationship": lambda t: t.mf.status(t.value),
+    "history.relationship": lambda t: t.mf.history(t.value),
+    "audit.workflow": lambda t: t.mf.audit(workflow=t.value),
+    "audit.program": lambda t: t.mf.audit(program=t.value),
+    "audit.state": lambda t: t.mf.audit(state=t.value),
+    "audit.phase": lambda t: t.mf.audit(phase=t.value),
+    "audit.stalled_days": lambda t: t.mf.audit(stalled_days=t.value),
+    "summary.workflow": lambda t: t.mf.summary(workflow=t.value),
+    "summary.program": lambda t: t.mf.summary(program=t.value),
+    "summary.state": lambda t: t.mf.summary(state=t.value),
+    "summary.phase": lambda t: t.mf.summary(phase=t.value),
+    "admin.id": lambda t: Actor.admin(t.value),
+}
+
+
+@pytest.mark.parametrize("call", CALLS, ids=list(CALLS))
+def test_hostile_arguments_raise_only_mentorflow_errors(mf: Mentorflow, call: str) -> None:
+    """Quotes, SQL, control characters, surrogates, 10k characters and wrong types are refused or harmless."""
+    escaped = []
+    codes = []
+    rel_id = mf.start("traditional-dyad", DYAD, actor=ADMIN).id
+    for value in HOSTILE:
+        try:
+            CALLS[call](Target(mf, rel_id, value))
+        except MentorflowError as exc:
+            codes.append(exc.code)
+        except Exception as exc:  # noqa: BLE001 - collecting what escaped, to show every case at once
+            shown = value[:40] if isinstance(value, str) else value
+            escaped.append((shown, f"{type(exc).__module__}.{type(exc).__name__}: {exc}"))
+    assert escaped == []
+    assert all(code.count(".") == 1 for code in codes), codes
+    assert mf.verify().ok
+
+
+def test_hostile_ids_are_stored_and_found_verbatim(mf: Mentorflow) -> None:
+    """Ids with quotes and SQL are data, never code: they round-trip exactly."""
+    odd = "r'; DELETE FROM mentorflow_events; --\"é"
+    mf.start("traditional-dyad", {"mentor": "o'hara", "mentee": 'say "hi"'}, id=odd, program="50% off", actor=ADMIN)
+    status = mf.status(odd)
+    assert (status.id, status.program) == (odd, "50% off")
+    assert [p.person for p in status.participants] == ["o'hara", 'say "hi"']
+    assert [s.id for s in mf.audit(program="50% off")] == [odd]
+    assert mf.audit(program="50%") == []
+
+
+def _everything(mf: Mentorflow) -> dict[str, Callable[[], object]]:
+    return {
+        "start": lambda: mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN),
+        "join": lambda: mf.join("r1", "mentor", "ann", actor=ADMIN),
+        "leave": lambda: mf.leave("r1", "ann", actor=ADMIN),
+        "submit": lambda: mf.submit("r1", "idp", valid("idp"), actor="bob"),
+        "sign": lambda: mf.sign("r1", "idp", actor="bob"),
+        "fire": lambda: mf.fire("r1", "negotiate", actor="bob"),
+        "tick": mf.tick,
+        "status": lambda: mf.status("r1"),
+        "history": lambda: mf.history("r1"),
+        "audit": mf.audit,
+        "summary": mf.summary,
+        "verify": mf.verify,
+        "workflows": mf.workflows,
+        "relationship_ids": lambda: list(mf.relationship_ids()),
+    }
+
+
+def test_a_database_without_the_schema_says_so(make_mf: MakeMentorflow, database: Database) -> None:
+    """Every method on a database without mentorflow's tables is `storage.no_schema`, with a hint to init."""
+    mf = make_mf(db=database.empty_url)
+    for name, call in _everything(mf).items():
+        with pytest.raises(StorageError, match="the database has no mentorflow schema") as caught:
+            call()
+        assert (name, caught.value.code) == (name, "storage.no_schema")
+        assert caught.value.hint == "Run `mentorflow init` (or Mentorflow.upgrade()) first."
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "message"),
+    [
+        ("garbage", "storage.bad_url", "cannot use database URL 'garbage': Could not parse SQLAlchemy URL"),
+        ("", "storage.bad_url", "cannot use database URL '': Could not parse SQLAlchemy URL"),
+        (None, "storage.bad_url", "cannot use database URL None: Expected string or URL object"),
+        (42, "storage.bad_url", "cannot use database URL 42: Expected string or URL object"),
+        ("nosuchdb://host/db", "storage.bad_url", "Can't load plugin: sqlalchemy.dialects:nosuchdb"),
+        ("postgresql+nosuch://u:secret@h/db", "storage.bad_url", r"'postgresql\+nosuch://u:\*\*\*@h/db'"),
+    ],
+)
+def test_a_url_that_is_no_database_is_refused(url: Any, code: str, message: str) -> None:
+    """A malformed URL or a missing driver is `storage.bad_url`, naming the URL without its password."""
+    with pytest.raises(StorageError, match=message) as caught:
+        Mentorflow(url)
+    assert caught.value.code == code
+    assert "secret" not in str(caught.value)
+
+
+def test_a_database_that_cannot_be_opened_is_a_storage_error(tmp_path: Any) -> None:
+    """An SQLite file in a directory that does not exist fails with `storage.failed` on first use."""
+    mf = Mentorflow(f"sqlite:///{tmp_path}/missing/dir/mentorflow.db")
+    try:
+        with pytest.raises(StorageError, match="unable to open database file") as caught:
+            mf.audit()
+        assert caught.value.code == "storage.failed"
+    finally:
+        mf.engine.dispose()
+
+
+def test_an_unknown_workflow_directory_is_a_definition_error(make_mf: MakeMentorflow, tmp_path: Any) -> None:
+    """Extra workflow directories that do not exist are reported on first use."""
+    mf = make_mf(workflow_dirs=[tmp_path / "nowhere"])
+    with pytest.raises(MentorflowError, match=r"workflow directory .*nowhere does not exist") as caught:
+        mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN)
+    assert caught.value.code == "definition.no_directory"
+
+
+def test_the_longest_ids_fit_every_column(mf: Mentorflow) -> None:
+    """Ids of the maximum length (200 for people and relationships, 194 for administrators) are stored."""
+    person, admin = "p" * 200, Actor.admin("a" * 194)
+    rel_id = mf.start("informal-peer", {"peer": [person, "q" * 200]}, id="r" * 200, program="g" * 200, actor=admin).id
+    mf.submit(rel_id, "agreement", valid("agreement"), actor=admin)
+    mf.sign(rel_id, "agreement", actor=person)
+    assert [e.actor for e in mf.history(rel_id)] == ["admin:" + "a" * 194, "admin:" + "a" * 194, person]
+    assert mf.verify().ok
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Actor.admin("a" * 195), "administrator id is 195 characters long; the limit is 194"),
+        (lambda: Actor.of("p" * 201), "person is 201 characters long; the limit is 200"),
+        (lambda: Actor.admin(""), "administrator must be non-empty text"),
+    ],
+)
+def test_ids_longer_than_the_columns_are_refused(make: Callable[[], Actor], message: str) -> None:
+    """An id too long to store is `input.invalid` up front, on every backend."""
+    with pytest.raises(MentorflowError, match=message) as caught:
+        make()
+    assert caught.value.code == "input.invalid"
