@@ -145,3 +145,59 @@ def test_every_command_has_help() -> None:
         return missing
 
     assert walk(cli, "mentorflow") == []
+
+
+def test_kind_examples_are_complete_documents() -> None:
+    """Each example on the kinds page is complete content for the kind whose section it is in."""
+    import yaml
+
+    from mentorflow.artifacts import check_content
+    from mentorflow.definitions import Registry
+
+    kinds = Registry().kinds()
+    text = (ROOT / "docs" / "workflows" / "kinds.md").read_text(encoding="utf-8")
+    checked = []
+    for section in re.split(r"^## ", text, flags=re.MULTILINE)[1:]:
+        name = section.split("\n", 1)[0].strip()
+        for match in FENCE.finditer(section):
+            assert match["lang"] == "yaml", name
+            assert check_content(kinds[name], yaml.safe_load(match["body"])).missing == [], name
+            checked.append(name)
+    assert sorted(checked) == sorted(kinds)
+
+
+# How each page's code blocks are exercised: run (console, python), written and validated (yaml with a file
+# marker), checked against what generates them (mermaid, the CLI reference), or shown output (text, json).
+EXERCISED = {
+    "README.md": {"console", "python", "text"},
+    "docs/administrators.md": {"console", "text"},
+    "docs/workflow-language.md": {"console", "yaml", "json"},
+    "docs/concepts.md": {"python", "text"},  # tests/test_embedding_docs.py runs the example
+    "docs/embedding.md": {"python", "yaml", "text"},  # tests/test_embedding_docs.py: blocks are the example's
+    "docs/cli.md": {"text"},
+    "docs/performance.md": {"text"},
+    "docs/workflows/kinds.md": {"yaml"},
+}
+
+
+def test_every_code_block_is_exercised() -> None:
+    """No page holds a kind of code block that no test runs or checks."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), ROOT / "examples/platform/README.md"]
+    for page in pages:
+        name = str(page.relative_to(ROOT))
+        langs = {match["lang"] for match in FENCE.finditer(page.read_text(encoding="utf-8"))}
+        default = {"mermaid"} if name.startswith("docs/workflows/") else {"text"}
+        assert langs <= EXERCISED.get(name, default), f"{name} has {sorted(langs)} blocks no test exercises"
+
+
+def test_relative_links_resolve() -> None:
+    """Every relative link in the docs and READMEs points at a file that exists."""
+    link = re.compile(r"\]\((?!https?://|#|mailto:)([^)#\s]+)")
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), ROOT / "examples/platform/README.md"]
+    broken = [
+        f"{page.relative_to(ROOT)} -> {target}"
+        for page in pages
+        for target in link.findall(page.read_text(encoding="utf-8"))
+        if not (page.parent / target).exists()
+    ]
+    assert broken == []

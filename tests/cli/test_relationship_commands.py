@@ -415,3 +415,25 @@ def test_internal_errors_are_one_line(run: Invoke, monkeypatch: pytest.MonkeyPat
     assert "Traceback" not in result.stderr
     shown = CliRunner().invoke(cli, ["--traceback", "audit"])
     assert "Traceback" in shown.stderr
+
+
+def test_audit_csv_round_trips_to_the_json(run: Invoke, wf: list[str], rel: str) -> None:
+    """Every CSV row carries the same facts as the JSON row: ids, states, people, blockers, overdue."""
+    import csv
+    import io
+
+    run(*wf, "--admin", "start", "pairing", "--role", "mentor=cy", "--role", "mentee=di", "--id", "pair-2")
+    args = [*wf, "--now", "2026-01-12", "audit"]
+    rows = as_json(run(*args, "--format", "json"))
+    parsed = list(csv.DictReader(io.StringIO(run(*args, "--format", "csv").stdout)))
+    assert [row["id"] for row in parsed] == [row["id"] for row in rows]
+    for csv_row, json_row in zip(parsed, rows, strict=True):
+        assert csv_row["state"] == json_row["state"]
+        assert int(csv_row["days_in_state"]) == json_row["days_in_state"]
+        assert csv_row["participants"] == "; ".join(f"{p['role']}:{p['person']}" for p in json_row["participants"])
+        assert csv_row["blockers"] == "; ".join(
+            f"{b['trigger']}:{b['code']}:{b['message']}" for b in json_row["blockers"]
+        )
+        assert csv_row["overdue"] == "; ".join(
+            f"{o['requirement']}@{o['due_at'].replace('Z', '+00:00')}" for o in json_row["overdue"]
+        )

@@ -1,4 +1,5 @@
-"""Who may do what: strangers, each role, administrators and the system clock, for every kind of write."""
+"""Who may do what, for every built-in workflow: strangers, each role, administrators and the system clock, for
+every kind of write (start, join, leave, submit, sign, fire, force). A refusal carries its code and writes nothing."""
 
 from __future__ import annotations
 
@@ -26,10 +27,26 @@ class Case:
     slot: str
     trigger: str
     prepare_fire: Callable[[Mentorflow, str], None]
+    submitter: str
+    """Who submits ``slot`` before a signature is tried."""
 
 
 def _dyad_fire(mf: Mentorflow, rel_id: str) -> None:
     mf.submit(rel_id, "idp", valid("idp"), actor="bob")
+
+
+def _facilitated_fire(mf: Mentorflow, rel_id: str) -> None:
+    mf.submit(rel_id, "curriculum", valid("curriculum"), actor="fay")
+
+
+def _group_fire(mf: Mentorflow, rel_id: str) -> None:
+    for mentee in ("ea", "eb", "ec"):
+        mf.submit(rel_id, "idp", valid("idp"), actor=mentee)
+
+
+def _micro_fire(mf: Mentorflow, rel_id: str) -> None:
+    mf.submit(rel_id, "idp", valid("idp"), actor="bob")
+    mf.submit(rel_id, "brief", valid("micro_brief"), actor="bob")
 
 
 def _peer_fire(mf: Mentorflow, rel_id: str) -> None:
@@ -48,6 +65,7 @@ CASES = {
         slot="idp",
         trigger="negotiate",
         prepare_fire=_dyad_fire,
+        submitter="bob",
     ),
     "informal-peer": Case(
         "informal-peer",
@@ -58,6 +76,40 @@ CASES = {
         slot="agreement",
         trigger="convene",
         prepare_fire=_peer_fire,
+        submitter="pat",
+    ),
+    "facilitated-peer": Case(
+        "facilitated-peer",
+        {"facilitator": ["fay"], "member": ["mo", "mu", "my"]},
+        {"stranger": "zed", "facilitator": "fay", "member": "mo", "admin": ADMIN, "system": SYSTEM},
+        join=("member", "dan"),
+        leave="mo",
+        slot="agreement",
+        trigger="launch",
+        prepare_fire=_facilitated_fire,
+        submitter="fay",
+    ),
+    "group": Case(
+        "group",
+        {"mentor": ["ma", "mb"], "mentee": ["ea", "eb", "ec"]},
+        {"stranger": "zed", "mentor": "ma", "mentee": "ea", "admin": ADMIN, "system": SYSTEM},
+        join=("mentee", "dan"),
+        leave="ea",
+        slot="agreement",
+        trigger="charter",
+        prepare_fire=_group_fire,
+        submitter="ma",
+    ),
+    "micro-mentoring": Case(
+        "micro-mentoring",
+        {"mentor": ["ann"], "mentee": ["bob"]},
+        {"stranger": "zed", "mentor": "ann", "mentee": "bob", "admin": ADMIN, "system": SYSTEM},
+        join=("mentor", "dan"),
+        leave="bob",
+        slot="idp",
+        trigger="schedule",
+        prepare_fire=_micro_fire,
+        submitter="bob",
     ),
 }
 
@@ -110,6 +162,93 @@ TABLE: dict[str, dict[str, dict[str, str | None]]] = {
         "fire": {"stranger": NOT_PARTICIPANT, "peer": OK, "admin": OK, "system": NOT_ALLOWED},
         "force": {"stranger": NOT_PARTICIPANT, "peer": NOT_ALLOWED, "admin": OK, "system": NOT_ALLOWED},
     },
+    "facilitated-peer": {
+        "start": {"stranger": NOT_ALLOWED, "facilitator": OK, "member": OK, "admin": OK, "system": NOT_ALLOWED},
+        "join": {"stranger": NOT_PARTICIPANT, "facilitator": OK, "member": OK, "admin": OK, "system": NOT_ALLOWED},
+        "leave": {
+            "stranger": NOT_ALLOWED,
+            "facilitator": NOT_ALLOWED,
+            "member": CARDINALITY,
+            "admin": CARDINALITY,
+            "system": NOT_ALLOWED,
+        },
+        "submit": {"stranger": NOT_PARTICIPANT, "facilitator": OK, "member": OK, "admin": OK, "system": NOT_ALLOWED},
+        "sign": {
+            "stranger": NOT_PARTICIPANT,
+            "facilitator": OK,
+            "member": OK,
+            "admin": NOT_SIGNER,
+            "system": NOT_SIGNER,
+        },
+        "fire": {
+            "stranger": NOT_PARTICIPANT,
+            "facilitator": OK,
+            "member": NOT_ALLOWED,
+            "admin": OK,
+            "system": NOT_ALLOWED,
+        },
+        "force": {
+            "stranger": NOT_PARTICIPANT,
+            "facilitator": NOT_ALLOWED,
+            "member": NOT_ALLOWED,
+            "admin": OK,
+            "system": NOT_ALLOWED,
+        },
+    },
+    "group": {
+        "start": {"stranger": NOT_ALLOWED, "mentor": OK, "mentee": OK, "admin": OK, "system": NOT_ALLOWED},
+        "join": {"stranger": NOT_PARTICIPANT, "mentor": OK, "mentee": OK, "admin": OK, "system": NOT_ALLOWED},
+        "leave": {
+            "stranger": NOT_ALLOWED,
+            "mentor": NOT_ALLOWED,
+            "mentee": CARDINALITY,
+            "admin": CARDINALITY,
+            "system": NOT_ALLOWED,
+        },
+        "submit": {"stranger": NOT_PARTICIPANT, "mentor": OK, "mentee": OK, "admin": OK, "system": NOT_ALLOWED},
+        "sign": {"stranger": NOT_PARTICIPANT, "mentor": OK, "mentee": OK, "admin": NOT_SIGNER, "system": NOT_SIGNER},
+        "fire": {"stranger": NOT_PARTICIPANT, "mentor": OK, "mentee": NOT_ALLOWED, "admin": OK, "system": NOT_ALLOWED},
+        "force": {
+            "stranger": NOT_PARTICIPANT,
+            "mentor": NOT_ALLOWED,
+            "mentee": NOT_ALLOWED,
+            "admin": OK,
+            "system": NOT_ALLOWED,
+        },
+    },
+    "micro-mentoring": {
+        "start": {"stranger": NOT_ALLOWED, "mentor": OK, "mentee": OK, "admin": OK, "system": NOT_ALLOWED},
+        "join": {
+            "stranger": NOT_PARTICIPANT,
+            "mentor": CARDINALITY,
+            "mentee": CARDINALITY,
+            "admin": CARDINALITY,
+            "system": NOT_ALLOWED,
+        },
+        "leave": {
+            "stranger": NOT_ALLOWED,
+            "mentor": NOT_ALLOWED,
+            "mentee": CARDINALITY,
+            "admin": CARDINALITY,
+            "system": NOT_ALLOWED,
+        },
+        "submit": {
+            "stranger": NOT_PARTICIPANT,
+            "mentor": NOT_ALLOWED,
+            "mentee": OK,
+            "admin": OK,
+            "system": NOT_ALLOWED,
+        },
+        "sign": {"stranger": NOT_PARTICIPANT, "mentor": OK, "mentee": OK, "admin": NOT_SIGNER, "system": NOT_SIGNER},
+        "fire": {"stranger": NOT_PARTICIPANT, "mentor": OK, "mentee": NOT_ALLOWED, "admin": OK, "system": NOT_ALLOWED},
+        "force": {
+            "stranger": NOT_PARTICIPANT,
+            "mentor": NOT_ALLOWED,
+            "mentee": NOT_ALLOWED,
+            "admin": OK,
+            "system": NOT_ALLOWED,
+        },
+    },
 }
 
 ROWS = [
@@ -134,9 +273,8 @@ def _attempt(mf: Mentorflow, case: Case, operation: str, rel_id: str, actor: Act
 
 
 def _prepare(mf: Mentorflow, case: Case, operation: str, rel_id: str) -> None:
-    first_submitter = case.people[next(iter(case.people))][0] if case.workflow != "traditional-dyad" else "bob"
     if operation == "sign":
-        mf.submit(rel_id, case.slot, valid(case.slot), actor=first_submitter)
+        mf.submit(rel_id, case.slot, valid(case.slot), actor=case.submitter)
     elif operation == "fire":
         case.prepare_fire(mf, rel_id)
 
