@@ -21,8 +21,10 @@ TARGET = "victim"
 
 TAMPERING = {
     "edit an event": [
-        "UPDATE mentorflow_events SET payload = replace(payload, 'idp', 'IDP') "
-        "WHERE relationship_id = :rel AND seq = 2",
+        (
+            "UPDATE mentorflow_events SET payload = replace(payload, 'idp', 'IDP') "
+            "WHERE relationship_id = :rel AND seq = 2"
+        ),
     ],
     "delete an event": ["DELETE FROM mentorflow_events WHERE relationship_id = :rel AND seq = 3"],
     "reorder two events": [
@@ -33,14 +35,18 @@ TAMPERING = {
     "insert an event": [
         "UPDATE mentorflow_events SET seq = seq + 1000 WHERE relationship_id = :rel AND seq >= 3",
         "UPDATE mentorflow_events SET seq = seq - 999 WHERE relationship_id = :rel AND seq >= 1000",
-        "INSERT INTO mentorflow_events (relationship_id, seq, kind, actor, at, payload, hash) "
-        "SELECT relationship_id, 3, kind, actor, at, payload, hash FROM mentorflow_events "
-        "WHERE relationship_id = :rel AND seq = 2",
+        (
+            "INSERT INTO mentorflow_events (relationship_id, seq, kind, actor, at, payload, hash) "
+            "SELECT relationship_id, 3, kind, actor, at, payload, hash FROM mentorflow_events "
+            "WHERE relationship_id = :rel AND seq = 2"
+        ),
     ],
     "change the cached state": ["UPDATE mentorflow_relationships SET state = 'early_meetings' WHERE id = :rel"],
     "alter a signed revision": [
-        "UPDATE mentorflow_revisions SET content = replace(content, 'statistics', 'astrology') "
-        "WHERE relationship_id = :rel AND slot = 'idp'",
+        (
+            "UPDATE mentorflow_revisions SET content = replace(content, 'statistics', 'astrology') "
+            "WHERE relationship_id = :rel AND slot = 'idp'"
+        ),
     ],
 }
 
