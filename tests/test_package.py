@@ -15,25 +15,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_all_is_sorted_and_complete() -> None:
-    """`__all__` is sorted and names exactly the public attributes of the package."""
-    public = {name for name in vars(mentorflow) if not name.startswith("_")} - {
-        "audit",
-        "artifacts",
-        "canonical",
-        "cli",
-        "definitions",
-        "engine",
-        "errors",
-        "report",
-        "service",
-        "store",
-        "summary",
-        "types",
-        "verify",
-        "demo",
-    }
+    """`__all__` is sorted and names exactly what the package exports (resolved lazily, on first use)."""
     assert mentorflow.__all__ == sorted(mentorflow.__all__)
-    assert set(mentorflow.__all__) - {"__version__"} == public
+    assert set(mentorflow.__all__) == {*mentorflow._EXPORTS, "__version__"}
+    assert set(mentorflow.__all__) <= set(dir(mentorflow))
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    """Asking the package for a name it does not export fails as Python's own modules do."""
+    with pytest.raises(AttributeError, match="module 'mentorflow' has no attribute 'Nope'"):
+        _ = mentorflow.Nope
+
+
+def test_the_cli_does_not_import_the_engine_for_help() -> None:
+    """`mentorflow --help` stays fast: the CLI's modules import neither SQLAlchemy nor the service."""
+    code = (
+        "import sys, mentorflow.cli; print(sorted(m for m in ('sqlalchemy', 'alembic', 'mentorflow.service', "
+        "'pydantic') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"
 
 
 @pytest.mark.parametrize("name", mentorflow.__all__)

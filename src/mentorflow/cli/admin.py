@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mentorflow.cli.app import Context, cli, format_option, pass_context
+from mentorflow.cli.app import WARNING, Context, cli, format_option, pass_context
 from mentorflow.cli.output import emit_json, render_csv, render_table
 from mentorflow.errors import BrokenChain
 
@@ -67,7 +65,11 @@ def _waiting(standing: Standing) -> str:
 
 def _width() -> int:
     """80 columns, or the terminal's width when printing to a wider terminal."""
-    return max(80, shutil.get_terminal_size().columns) if sys.stdout.isatty() else 80
+    if not sys.stdout.isatty():
+        return 80
+    import shutil  # noqa: PLC0415 - only for a terminal
+
+    return max(80, shutil.get_terminal_size().columns)
 
 
 def audit_table(standings: Sequence[Standing], width: int | None = None) -> str:
@@ -346,7 +348,7 @@ def demo(obj: Context, output_format: str) -> None:
 
     from mentorflow.demo import build_demo  # noqa: PLC0415
 
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(WARNING))
     mf = obj.mf
     mf.upgrade()
     result = build_demo(mf, mf.now())

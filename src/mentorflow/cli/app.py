@@ -7,10 +7,8 @@ Commands import the library lazily, so ``mentorflow --help`` stays about as fast
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = ["Context", "cli", "format_option", "main", "pass_context"]
 
 DEFAULT_DB = "sqlite:///mentorflow.db"
+INFO, WARNING = 20, 30
+"""logging's levels, spelled here so that `--help` does not import logging."""
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -126,6 +126,8 @@ class _Group(click.Group):
         except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
             obj = ctx.find_object(Context)
             if obj is not None and obj.show_traceback:
+                import traceback  # noqa: PLC0415 - only on the error path
+
                 traceback.print_exc()
             click.echo(f"error[internal]: {type(error).__name__}: {error}", err=True)
             click.echo("hint: this is a bug in mentorflow; rerun with --traceback and report it.", err=True)
@@ -141,7 +143,7 @@ def _configure_logging(log_format: str) -> None:
     )
     structlog.configure(
         processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"), renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        wrapper_class=structlog.make_filtering_bound_logger(INFO),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
