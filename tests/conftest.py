@@ -94,12 +94,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_run() -> Iterator[_PostgresRun]:
     """A fresh, migrated schema for this run on the server named by MENTORFLOW_TEST_POSTGRES."""
     base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{POSTGRES_ENV} is not set, and CI=true: the PostgreSQL tests must run on CI")
-        pytest.skip(
-            "PostgreSQL tests need MENTORFLOW_TEST_POSTGRES, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        )
+    if not base:  # only reached on CI: elsewhere the `postgres` parameters are skipped (see POSTGRES)
+        pytest.fail(f"{POSTGRES_ENV} is not set, and CI=true: the PostgreSQL tests must run on CI")
     token = secrets.token_hex(4)
     admin = create_engine(base)
     run = _PostgresRun(base, f"mf_test_{token}", f"mf_test_{token}_empty", admin)
@@ -128,7 +124,20 @@ def _empty(run: _PostgresRun) -> None:
             connection.execute(text(f'DELETE FROM "{run.schema}".{table}'))  # noqa: S608 - names are constants
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+POSTGRES = pytest.param(
+    "postgres",
+    marks=[
+        pytest.mark.postgres,
+        pytest.mark.skipif(
+            not os.environ.get(POSTGRES_ENV) and os.environ.get("CI") != "true",
+            reason="PostgreSQL tests need MENTORFLOW_TEST_POSTGRES, e.g. postgresql+psycopg://postgres@127.0.0.1/test",
+        ),
+    ],
+)
+"""The PostgreSQL parameter of ``database``: skipped where no server is named, except on CI, where it fails."""
+
+
+@pytest.fixture(params=["sqlite", POSTGRES])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
     """A migrated, empty database for one test, on each backend."""
     if request.param == "sqlite":

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from mentorflow import Actor, Mentorflow
-from tests.conftest import Database
+from tests.conftest import POSTGRES, Database
 from tests.content import valid
 from tests.reliability import workers
 
@@ -31,7 +31,7 @@ RACE_SECONDS = float(os.environ.get("MENTORFLOW_RACE_SECONDS", "20"))
 
 
 # These tests are about many processes on one PostgreSQL; SQLite, which serialises writers, runs the crash tests.
-ON_POSTGRES = pytest.mark.parametrize("database", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+ON_POSTGRES = pytest.mark.parametrize("database", [POSTGRES], indirect=True)
 
 
 @pytest.fixture

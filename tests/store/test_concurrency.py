@@ -13,7 +13,7 @@ from mentorflow import Actor, Blocked, ConcurrencyConflict, Mentorflow, Mentorfl
 from mentorflow.engine.snapshot import Snapshot
 from mentorflow.store import repo
 from mentorflow.store.tables import RelationshipRow
-from tests.conftest import Database, MakeMentorflow
+from tests.conftest import POSTGRES, Database, MakeMentorflow
 from tests.content import valid
 
 ADMIN = Actor.admin("carol")
@@ -65,7 +65,7 @@ def test_retries_are_bounded(make_mf: MakeMentorflow, monkeypatch: pytest.Monkey
 
 
 # SQLite serialises writers (BEGIN IMMEDIATE): no write can land between another's read and write there.
-@pytest.mark.parametrize("database", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize("database", [POSTGRES], indirect=True)
 def test_a_retry_re_evaluates_the_requirements(
     make_mf: MakeMentorflow, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
