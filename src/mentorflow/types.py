@@ -117,7 +117,6 @@ class Relationship(_Frozen):
     workflow_version: int
     state: str
     program: str | None
-    linked: list[str] = []
 
 
 class Revision(_Frozen):

@@ -505,8 +505,8 @@ def plan_fire(
     blockers = blockers_of(snapshot, transition, now, guards)
     if blockers and not force:
         raise Blocked(
-            f"{trigger!r} is blocked from state {snapshot.state!r} by {len(blockers)} "
-            f"requirement{'s' if len(blockers) > 1 else ''}: " + "; ".join(b.message for b in blockers),
+            f"{trigger!r} is blocked from state {snapshot.state!r} ({len(blockers)} "
+            f"blocker{'s' if len(blockers) > 1 else ''}): " + "; ".join(b.message for b in blockers),
             blockers,
             hint="Resolve the blockers, or ask an administrator to force it with a reason.",
         )
