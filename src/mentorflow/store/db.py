@@ -102,12 +102,23 @@ def transaction(engine: Engine, session: Session | None) -> Iterator[Session]:
     """One write: a new committed transaction, or a savepoint inside the caller's session."""
     with translated():
         if session is None:
-            with Session(engine.execution_options(**{_WRITE: True}), expire_on_commit=False) as own, own.begin():
+            with Session(_writer(engine), expire_on_commit=False) as own, own.begin():
                 yield own
         else:
             _begin_sqlite(session)
             with session.begin_nested():
                 yield session
+
+
+_writers: dict[int, tuple[Engine, Engine]] = {}
+
+
+def _writer(engine: Engine) -> Engine:
+    """The engine's write flavour (BEGIN IMMEDIATE on SQLite), made once per engine rather than per write."""
+    cached = _writers.get(id(engine))
+    if cached is None or cached[0] is not engine:
+        cached = _writers[id(engine)] = (engine, engine.execution_options(**{_WRITE: True}))
+    return cached[1]
 
 
 SessionLike = Session | scoped_session[Session]

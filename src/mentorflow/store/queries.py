@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from mentorflow.engine.snapshot import Snapshot
 from mentorflow.store.db import from_db, to_db
-from mentorflow.store.repo import _load_artifacts, bundle_by_hash, snapshot_of
+from mentorflow.store.repo import HEAD_COLUMNS, bundle_by_hash, load_details, snapshot_of
 from mentorflow.store.tables import Definition, EventRow, ParticipantRow, RelationshipRow, RevisionRow, SignatureRow
 
 __all__ = ["RelationshipRecords", "due_candidates", "load_snapshots", "records", "state_entries"]
@@ -29,27 +29,17 @@ def load_snapshots(
     ids: Sequence[str] | None = None,
 ) -> Iterator[Snapshot]:
     """Snapshots of every relationship matching the filters, loaded in batches."""
-    query = select(RelationshipRow).order_by(RelationshipRow.started_at, RelationshipRow.id)
-    if workflow is not None:
-        query = query.where(RelationshipRow.workflow == workflow)
-    if program is not None:
-        query = query.where(RelationshipRow.program == program)
-    if state is not None:
-        query = query.where(RelationshipRow.state == state)
+    table = RelationshipRow.__table__
+    query = select(*HEAD_COLUMNS).order_by(table.c.started_at, table.c.id)
+    for column, value in (("workflow", workflow), ("program", program), ("state", state)):
+        if value is not None:
+            query = query.where(table.c[column] == value)
     if ids is not None:
-        query = query.where(RelationshipRow.id.in_(list(ids)))
-    rows = list(session.scalars(query))
+        query = query.where(table.c.id.in_(list(ids)))
+    rows = session.connection().execute(query).all()
     for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
-        snapshots = {row.id: snapshot_of(session, row) for row in batch}
-        people = session.execute(
-            select(ParticipantRow.relationship_id, ParticipantRow.person, ParticipantRow.role)
-            .where(ParticipantRow.relationship_id.in_(snapshots), ParticipantRow.left_at.is_(None))
-            .order_by(ParticipantRow.id)
-        )
-        for rel_id, person, role in people:
-            snapshots[rel_id].add_participant(person, role)
-        _load_artifacts(session, list(snapshots.values()))
+        snapshots = {row.id: snapshot_of(session, row) for row in rows[start : start + BATCH]}
+        load_details(session, snapshots)
         yield from snapshots.values()
 
 

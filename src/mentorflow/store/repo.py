@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from mentorflow.canonical import GENESIS, canonical_json, event_hash
@@ -47,6 +47,96 @@ __all__ = [
 
 _bundles: dict[str, Bundle] = {}
 _bundles_lock = threading.Lock()
+
+
+# Statements of the hot path, built once: a fire runs each of them, and building them per call costs more than
+# executing them. They run on the session's connection, as Core, so no ORM object is loaded or flushed.
+_REL = cast("Table", RelationshipRow.__table__)
+_PEOPLE = cast("Table", ParticipantRow.__table__)
+_REVISIONS = cast("Table", RevisionRow.__table__)
+_SIGNATURES = cast("Table", SignatureRow.__table__)
+_EVENTS = cast("Table", EventRow.__table__)
+
+HEAD_COLUMNS = (
+    _REL.c.id,
+    _REL.c.definition_hash,
+    _REL.c.state,
+    _REL.c.entered_at,
+    _REL.c.started_at,
+    _REL.c.program,
+    _REL.c.last_event_at,
+    _REL.c.seq,
+    _REL.c.last_hash,
+    _REL.c.lock_version,
+)
+SELECT_HEAD = select(*HEAD_COLUMNS).where(_REL.c.id == bindparam("id"))
+
+
+def _details(match: Callable[[ColumnElement[str]], ColumnElement[bool]]) -> tuple[Select[Any], ...]:
+    """The participants, revisions and signatures queries, for one relationship or for many."""
+    return (
+        select(_PEOPLE.c.relationship_id, _PEOPLE.c.person, _PEOPLE.c.role)
+        .where(match(_PEOPLE.c.relationship_id), _PEOPLE.c.left_at.is_(None))
+        .order_by(_PEOPLE.c.id),
+        select(
+            _REVISIONS.c.id,
+            _REVISIONS.c.relationship_id,
+            _REVISIONS.c.slot,
+            _REVISIONS.c.item,
+            _REVISIONS.c.number,
+            _REVISIONS.c.complete,
+            _REVISIONS.c.missing,
+            _REVISIONS.c.content_hash,
+            _REVISIONS.c.submitted_by,
+            _REVISIONS.c.submitted_at,
+        )
+        .where(match(_REVISIONS.c.relationship_id))
+        .order_by(_REVISIONS.c.relationship_id, _REVISIONS.c.slot, _REVISIONS.c.item, _REVISIONS.c.number),
+        select(_SIGNATURES.c.revision_id, _SIGNATURES.c.person, _SIGNATURES.c.role, _SIGNATURES.c.signed_at).where(
+            match(_SIGNATURES.c.relationship_id)
+        ),
+    )
+
+
+# An IN list costs a post-compilation step on every call; the common case, one relationship, does without.
+DETAILS_OF_ONE = _details(lambda column: column == bindparam("id"))
+DETAILS_OF_MANY = _details(lambda column: column.in_(bindparam("ids", expanding=True)))
+_MOVE_HEAD: dict[str, Any] = {
+    "seq": bindparam("b_seq"),
+    "last_hash": bindparam("b_hash"),
+    "last_event_at": bindparam("b_at"),
+    "lock_version": bindparam("b_next"),
+}
+_CAS = (_REL.c.id == bindparam("b_id"), _REL.c.lock_version == bindparam("b_expected"))
+UPDATE_HEAD = update(_REL).where(*_CAS).values(**_MOVE_HEAD)
+UPDATE_HEAD_AND_STATE = (
+    update(_REL)
+    .where(*_CAS)
+    .values(**_MOVE_HEAD, state=bindparam("b_state"), entered_at=bindparam("b_at"), final=bindparam("b_final"))
+)
+INSERT_EVENTS = insert(_EVENTS)
+INSERT_PEOPLE = insert(_PEOPLE)
+INSERT_REVISION = insert(_REVISIONS)
+INSERT_SIGNATURE = insert(_SIGNATURES).values(
+    relationship_id=bindparam("b_relationship"),
+    revision_id=select(_REVISIONS.c.id)
+    .where(
+        _REVISIONS.c.relationship_id == bindparam("b_relationship"),
+        _REVISIONS.c.slot == bindparam("b_slot"),
+        _REVISIONS.c.item == bindparam("b_item"),
+        _REVISIONS.c.number == bindparam("b_number"),
+    )
+    .scalar_subquery(),
+)
+LEAVE = (
+    update(_PEOPLE)
+    .where(
+        _PEOPLE.c.relationship_id == bindparam("b_id"),
+        _PEOPLE.c.person.in_(bindparam("b_people", expanding=True)),
+        _PEOPLE.c.left_at.is_(None),
+    )
+    .values(left_at=bindparam("b_at"))
+)
 
 
 def bundle_by_hash(session: Session, definition_hash: str) -> Bundle:
@@ -110,8 +200,8 @@ def definitions(session: Session) -> list[tuple[str, int, str, str]]:
     return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
-def snapshot_of(session: Session, row: RelationshipRow) -> Snapshot:
-    """The head of a snapshot from its relationship row; participants and artifacts are added by the caller."""
+def snapshot_of(session: Session, row: Any) -> Snapshot:
+    """The head of a snapshot from a relationship row (ORM or Core); participants and artifacts come after."""
     bundle = bundle_by_hash(session, row.definition_hash)
     if row.state not in bundle.workflow.states:
         raise StorageError(
@@ -135,56 +225,42 @@ def snapshot_of(session: Session, row: RelationshipRow) -> Snapshot:
 
 def load_snapshot(session: Session, relationship_id: str) -> Snapshot:
     """The current snapshot of a relationship, from its cached rows."""
-    row = session.get(RelationshipRow, relationship_id, populate_existing=True)
+    connection = session.connection()
+    row = connection.execute(SELECT_HEAD, {"id": relationship_id}).first()
     if row is None:
         raise NotFound(
             f"no relationship {relationship_id!r}",
             hint="Check the id: start() returns it, and the audit lists every relationship.",
         )
     snapshot = snapshot_of(session, row)
-    people = session.execute(
-        select(ParticipantRow.person, ParticipantRow.role)
-        .where(ParticipantRow.relationship_id == relationship_id, ParticipantRow.left_at.is_(None))
-        .order_by(ParticipantRow.id)
-    )
-    for person, role in people:
-        snapshot.add_participant(person, role)
-    _load_artifacts(session, [snapshot])
+    load_details(session, {relationship_id: snapshot})
     return snapshot
 
 
-def _load_artifacts(session: Session, snapshots: Sequence[Snapshot]) -> None:
-    by_id = {snapshot.id: snapshot for snapshot in snapshots}
-    revisions = session.execute(
-        select(
-            RevisionRow.id,
-            RevisionRow.relationship_id,
-            RevisionRow.slot,
-            RevisionRow.item,
-            RevisionRow.number,
-            RevisionRow.complete,
-            RevisionRow.missing,
-            RevisionRow.content_hash,
-            RevisionRow.submitted_by,
-            RevisionRow.submitted_at,
-        )
-        .where(RevisionRow.relationship_id.in_(by_id))
-        .order_by(RevisionRow.relationship_id, RevisionRow.slot, RevisionRow.item, RevisionRow.number)
-    )
+def load_details(session: Session, by_id: dict[str, Snapshot]) -> None:
+    """Participants, revisions and signatures of the given snapshots, in three queries."""
+    connection = session.connection()
+    if len(by_id) == 1:
+        people, revisions, signatures = DETAILS_OF_ONE
+        params: dict[str, Any] = {"id": next(iter(by_id))}
+    else:
+        people, revisions, signatures = DETAILS_OF_MANY
+        params = {"ids": list(by_id)}
+    for rel_id, person, role in connection.execute(people, params):
+        by_id[rel_id].add_participant(person, role)
     views: dict[int, tuple[str, str, int]] = {}
-    for rev_id, rel_id, slot, item, number, complete, missing, content_hash, by, at in revisions:
-        view = RevisionView(number, complete, json.loads(missing), content_hash, by, from_db(at))
+    for rev_id, rel_id, slot, item, number, complete, missing, content_hash, by, at in connection.execute(
+        revisions, params
+    ):
+        view = RevisionView(
+            number, complete, [] if missing == "[]" else json.loads(missing), content_hash, by, from_db(at)
+        )
         by_id[rel_id].add_revision(slot, view, item)
         views[rev_id] = (rel_id, slot, item)
     if not views:
         return
-    signatures = session.execute(
-        select(SignatureRow.revision_id, SignatureRow.person, SignatureRow.role, SignatureRow.signed_at).where(
-            SignatureRow.relationship_id.in_(by_id)
-        )
-    )
     latest = _latest_ids(views)
-    for rev_id, person, role, at in signatures:
+    for rev_id, person, role, at in connection.execute(signatures, params):
         # Under READ COMMITTED a revision committed after the query above may already have signatures here;
         # it is not part of this snapshot (a write based on it fails its compare-and-set and is retried).
         key = views.get(rev_id)
@@ -351,7 +427,7 @@ def create(session: Session, plan: StartPlan, actor: Actor, now: dt.datetime) ->
                     "origin": origin,
                 },
             )
-    _finish(session, chain, row_id=plan.id, expected=1, values={})
+    _finish(session, chain, row_id=plan.id, expected=1)
     return chain.events()
 
 
@@ -359,77 +435,83 @@ def apply_write(session: Session, snapshot: Snapshot, write: Write, actor: Actor
     """Apply one planned write to a relationship atomically (within the caller's transaction)."""
     at = to_db(now)
     chain = _Chain(snapshot.id, snapshot.seq, snapshot.last_hash, actor, now)
-    values: dict[str, Any] = {}
     linked: list[Event] = []
     for plan in write.starts:  # the linked relationship first: its events are referenced by ours
         linked += create(session, plan, actor, now)
     for kind, payload in write.events:
         chain.append(kind, payload)
+    state = None
     if write.state is not None:
-        values.update(state=write.state, entered_at=at, final=snapshot.bundle.workflow.states[write.state].final)
-    _finish(session, chain, row_id=snapshot.id, expected=snapshot.lock_version, values=values)
-    for person, role in write.joined:
-        session.add(ParticipantRow(relationship_id=snapshot.id, person=person, role=role, joined_at=at, left_at=None))
-    if write.left:
-        session.execute(
-            update(ParticipantRow)
-            .where(
-                ParticipantRow.relationship_id == snapshot.id,
-                ParticipantRow.person.in_(write.left),
-                ParticipantRow.left_at.is_(None),
-            )
-            .values(left_at=at)
+        state = (write.state, snapshot.bundle.workflow.states[write.state].final)
+    _finish(session, chain, row_id=snapshot.id, expected=snapshot.lock_version, state=state)
+    connection = session.connection()
+    if write.joined:
+        connection.execute(
+            INSERT_PEOPLE,
+            [
+                {"relationship_id": snapshot.id, "person": person, "role": role, "joined_at": at, "left_at": None}
+                for person, role in write.joined
+            ],
         )
-    for revision in write.revisions:
-        session.add(
-            RevisionRow(
-                relationship_id=snapshot.id,
-                slot=revision.slot,
-                item=revision.item,
-                number=revision.number,
-                content=canonical_json(revision.content),
-                content_hash=revision.content_hash,
-                complete=revision.complete,
-                missing=canonical_json(revision.missing),
-                submitted_by=actor.label,
-                submitted_at=at,
-                origin=None,
-            )
+    if write.left:
+        connection.execute(LEAVE, {"b_id": snapshot.id, "b_people": write.left, "b_at": at})
+    if write.revisions:
+        connection.execute(
+            INSERT_REVISION,
+            [
+                {
+                    "relationship_id": snapshot.id,
+                    "slot": revision.slot,
+                    "item": revision.item,
+                    "number": revision.number,
+                    "content": canonical_json(revision.content),
+                    "content_hash": revision.content_hash,
+                    "complete": revision.complete,
+                    "missing": canonical_json(revision.missing),
+                    "submitted_by": actor.label,
+                    "submitted_at": at,
+                    "origin": None,
+                }
+                for revision in write.revisions
+            ],
         )
     for signature in write.signatures:
-        revision_id = session.scalar(
-            select(RevisionRow.id).where(
-                RevisionRow.relationship_id == snapshot.id,
-                RevisionRow.slot == signature.slot,
-                RevisionRow.item == signature.item,
-                RevisionRow.number == signature.number,
-            )
+        connection.execute(
+            INSERT_SIGNATURE,
+            {
+                "b_relationship": snapshot.id,
+                "b_slot": signature.slot,
+                "b_item": signature.item,
+                "b_number": signature.number,
+                "person": signature.person,
+                "role": signature.role,
+                "content_hash": signature.content_hash,
+                "signed_at": at,
+            },
         )
-        session.add(
-            SignatureRow(
-                revision_id=revision_id,
-                relationship_id=snapshot.id,
-                person=signature.person,
-                role=signature.role,
-                content_hash=signature.content_hash,
-                signed_at=at,
-            )
-        )
-    session.flush()
     return linked + chain.events()
 
 
-def _finish(session: Session, chain: _Chain, *, row_id: str, expected: int, values: dict[str, Any]) -> None:
-    """Compare-and-set the head row to the chain's end, then insert the events."""
-    result = session.execute(
-        update(RelationshipRow)
-        .where(RelationshipRow.id == row_id, RelationshipRow.lock_version == expected)
-        .values(seq=chain.seq, last_hash=chain.hash, last_event_at=chain.at, lock_version=expected + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+def _finish(
+    session: Session, chain: _Chain, *, row_id: str, expected: int, state: tuple[str, bool] | None = None
+) -> None:
+    """Compare-and-set the head row to the chain's end (and the new state, if any), then insert the events."""
+    params: dict[str, Any] = {
+        "b_id": row_id,
+        "b_expected": expected,
+        "b_seq": chain.seq,
+        "b_hash": chain.hash,
+        "b_at": chain.at,
+        "b_next": expected + 1,
+    }
+    statement = UPDATE_HEAD
+    if state is not None:
+        statement = UPDATE_HEAD_AND_STATE
+        params.update(b_state=state[0], b_final=state[1])
+    connection = session.connection()
+    if connection.execute(statement, params).rowcount != 1:
         raise ConcurrencyConflict(f"relationship {row_id!r} changed while this write was prepared")
-    session.execute(insert(EventRow), chain.rows)
+    connection.execute(INSERT_EVENTS, chain.rows)
 
 
 # -- reading events ---------------------------------------------------------------------------------------------
