@@ -25,7 +25,7 @@ __all__ = ["build_standing", "build_status", "filter_standings", "obligations_of
 
 
 def _participants(snapshot: Snapshot) -> list[Participant]:
-    return [Participant(person=person, role=role) for person, role in snapshot.people()]
+    return [Participant.model_construct(person=person, role=role) for person, role in snapshot.people()]
 
 
 def obligations_of(snapshot: Snapshot, now: dt.datetime) -> list[ObligationState]:
@@ -84,7 +84,7 @@ def _days(delta: dt.timedelta) -> int:
 
 def build_standing(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, GuardFunction]) -> Standing:
     triggers = [] if snapshot.final else trigger_states(snapshot, now, guards)
-    return Standing(
+    return Standing.model_construct(
         id=snapshot.id,
         workflow=snapshot.bundle.workflow.workflow,
         workflow_version=snapshot.bundle.workflow.version,
@@ -96,7 +96,9 @@ def build_standing(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, Gu
         participants=_participants(snapshot),
         next=[t.trigger for t in triggers if t.allowed and not t.reason_required],
         blockers=[
-            StandingBlocker(trigger=t.trigger, code=b.code, message=b.message, requirement=b.requirement)
+            StandingBlocker.model_construct(
+                trigger=t.trigger, code=b.code, message=b.message, requirement=b.requirement
+            )
             for t in triggers
             for b in t.blockers
         ],

@@ -453,7 +453,7 @@ def trigger_states(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, Gu
     for transition in compiled(snapshot.bundle).transitions_from(snapshot.state):
         blockers = blockers_of(snapshot, transition, now, guards)
         states.append(
-            TriggerState(
+            TriggerState.model_construct(
                 trigger=transition.trigger,
                 to=transition.to,
                 allowed=not blockers,
