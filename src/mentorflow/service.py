@@ -142,7 +142,7 @@ class Mentorflow:
         plan = plan_start(bundle, roles, who, program, id)
 
         def body(session: store.Session, now: dt.datetime) -> list[Event]:
-            repo.register(session, bundle, loaded.file, now)
+            repo.register(session, bundle, loaded, now)
             return repo.create(session, plan, who, now)
 
         self._run(session, body, who, {plan.id: bundle.workflow.workflow})
@@ -407,7 +407,7 @@ class Mentorflow:
                 return []
             for plan in write.starts:
                 workflows[plan.id] = plan.bundle.workflow.workflow
-                repo.register(session, plan.bundle, self.registry.get(*plan.bundle.key).file, now)
+                repo.register(session, plan.bundle, self.registry.get(*plan.bundle.key), now)
             return repo.apply_write(session, snapshot, write, actor, now)
 
         events = self._run(session, body, actor, workflows)

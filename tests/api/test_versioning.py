@@ -93,7 +93,9 @@ def test_a_changed_file_under_a_registered_version_is_a_conflict(
     assert caught.value.hint == (
         f"Relationships already run on version 1; bump `version:` in {edited} to register the change."
     )
-    assert caught.value.problems[0].file == str(edited)
+    problem = caught.value.problems[0]
+    version_line = edited.read_text().splitlines().index("version: 1") + 1
+    assert (problem.file, problem.line, problem.column) == (str(edited), version_line, 1)
     assert len(edited_mf.audit()) == 1
 
 

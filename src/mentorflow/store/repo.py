@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, se
 from sqlalchemy.orm import Session
 
 from mentorflow.canonical import GENESIS, canonical_json, event_hash
-from mentorflow.definitions import Bundle
+from mentorflow.definitions import Bundle, Loaded
 from mentorflow.engine.actions import StartPlan, Write
 from mentorflow.engine.snapshot import RevisionView, Snapshot
 from mentorflow.errors import ConcurrencyConflict, DefinitionProblem, NotFound, StorageError, VersionConflict
@@ -156,8 +156,11 @@ def bundle_by_hash(session: Session, definition_hash: str) -> Bundle:
     return found
 
 
-def register(session: Session, bundle: Bundle, file: str, now: dt.datetime) -> None:
-    """Store a bundle once; a different bundle under the same (id, version) is a version conflict."""
+def register(session: Session, bundle: Bundle, source: Loaded, now: dt.datetime) -> None:
+    """Store a bundle once; a different bundle under the same (id, version) is a version conflict.
+
+    ``source`` is the file the bundle's workflow was read from, so that the conflict points at its `version:`.
+    """
     workflow_id, version = bundle.key
     stored = session.scalar(
         select(Definition.hash).where(Definition.workflow == workflow_id, Definition.version == version)
@@ -171,11 +174,10 @@ def register(session: Session, bundle: Bundle, file: str, now: dt.datetime) -> N
                     "definition.version_conflict",
                     f"workflow {workflow_id!r} version {version} is already registered with different content "
                     f"(stored {stored[:12]}, now {bundle.hash[:12]})",
-                    file,
-                    1,
-                    1,
+                    source.file,
+                    *source.doc.where(("version",)),
                     f"Relationships already run on version {version}; "
-                    f"bump `version:` in {file} to register the change.",
+                    f"bump `version:` in {source.file} to register the change.",
                 )
             ]
         )
