@@ -36,10 +36,11 @@ def load_snapshots(
             query = query.where(table.c[column] == value)
     if ids is not None:
         query = query.where(table.c.id.in_(list(ids)))
-    rows = session.connection().execute(query).all()
+    connection = session.connection()
+    rows = connection.execute(query).all()
     for start in range(0, len(rows), BATCH):
         snapshots = {row.id: snapshot_of(session, row) for row in rows[start : start + BATCH]}
-        load_details(session, snapshots)
+        load_details(connection, snapshots)
         yield from snapshots.values()
 
 

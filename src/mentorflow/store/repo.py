@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from mentorflow.canonical import GENESIS, canonical_json, event_hash
@@ -235,13 +235,12 @@ def load_snapshot(session: Session, relationship_id: str) -> Snapshot:
             hint="Check the id: start() returns it, and the audit lists every relationship.",
         )
     snapshot = snapshot_of(session, row)
-    load_details(session, {relationship_id: snapshot})
+    load_details(connection, {relationship_id: snapshot})
     return snapshot
 
 
-def load_details(session: Session, by_id: dict[str, Snapshot]) -> None:
+def load_details(connection: Connection, by_id: dict[str, Snapshot]) -> None:
     """Participants, revisions and signatures of the given snapshots, in three queries."""
-    connection = session.connection()
     if len(by_id) == 1:
         people, revisions, signatures = DETAILS_OF_ONE
         params: dict[str, Any] = {"id": next(iter(by_id))}
@@ -429,7 +428,7 @@ def create(session: Session, plan: StartPlan, actor: Actor, now: dt.datetime) ->
                     "origin": origin,
                 },
             )
-    _finish(session, chain, row_id=plan.id, expected=1)
+    _finish(session.connection(), chain, row_id=plan.id, expected=1)
     return chain.events()
 
 
@@ -445,8 +444,8 @@ def apply_write(session: Session, snapshot: Snapshot, write: Write, actor: Actor
     state = None
     if write.state is not None:
         state = (write.state, snapshot.bundle.workflow.states[write.state].final)
-    _finish(session, chain, row_id=snapshot.id, expected=snapshot.lock_version, state=state)
     connection = session.connection()
+    _finish(connection, chain, row_id=snapshot.id, expected=snapshot.lock_version, state=state)
     if write.joined:
         connection.execute(
             INSERT_PEOPLE,
@@ -495,7 +494,7 @@ def apply_write(session: Session, snapshot: Snapshot, write: Write, actor: Actor
 
 
 def _finish(
-    session: Session, chain: _Chain, *, row_id: str, expected: int, state: tuple[str, bool] | None = None
+    connection: Connection, chain: _Chain, *, row_id: str, expected: int, state: tuple[str, bool] | None = None
 ) -> None:
     """Compare-and-set the head row to the chain's end (and the new state, if any), then insert the events."""
     params: dict[str, Any] = {
@@ -510,7 +509,6 @@ def _finish(
     if state is not None:
         statement = UPDATE_HEAD_AND_STATE
         params.update(b_state=state[0], b_final=state[1])
-    connection = session.connection()
     if connection.execute(statement, params).rowcount != 1:
         raise ConcurrencyConflict(f"relationship {row_id!r} changed while this write was prepared")
     connection.execute(INSERT_EVENTS, chain.rows)
