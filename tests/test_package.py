@@ -48,26 +48,18 @@ def test_the_package_is_typed() -> None:
     assert (Path(mentorflow.__file__).parent / "py.typed").is_file()
 
 
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package built as a plain (non-editable) wheel, once for the tests that need it."""
+    dist = tmp_path_factory.mktemp("dist")
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist)]
+    subprocess.run([*command, str(ROOT)], check=True, capture_output=True)
+    return next(dist.glob("mentorflow-*.whl"))
+
+
 @pytest.mark.slow
-def test_wheel_carries_builtins_and_migrations(tmp_path: Path) -> None:
+def test_wheel_carries_builtins_and_migrations(wheel: Path) -> None:
     """A plain (non-editable) build ships the built-in workflows, kinds and migrations as package data."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    wheel = next(tmp_path.glob("mentorflow-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "mentorflow/workflows/traditional-dyad.yaml" in names
     assert "mentorflow/workflows/kinds/idp.yaml" in names
@@ -77,25 +69,8 @@ def test_wheel_carries_builtins_and_migrations(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_installed_wheel_finds_its_builtins(tmp_path: Path) -> None:
+def test_installed_wheel_finds_its_builtins(wheel: Path, tmp_path: Path) -> None:
     """Installed from the wheel into a fresh target, the registry finds the built-ins inside the package."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path / "dist"),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    wheel = next((tmp_path / "dist").glob("mentorflow-*.whl"))
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
