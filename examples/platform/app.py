@@ -226,8 +226,7 @@ def dashboard() -> Response:
         if actor(session).kind != "admin":
             raise MentorflowError("the dashboard is for administrators", code="actor.not_allowed")
         program = request.args.get("program")
-        standings = _mf().audit(program=program, session=session)
-        summary = _mf().summary(program=program, session=session)
+        summary, standings = _mf().overview(program=program, session=session)
         names = dict(session.execute(select(User.id, User.name)).all())
     return jsonify(
         {

@@ -121,11 +121,11 @@ def filter_standings(
     for standing in standings:
         if phase is not None and standing.phase != phase:
             continue
-        if stalled_days is not None and (standing.final or standing.stalled_days < stalled_days):
+        if stalled_days is not None and not standing.stalled(stalled_days):
             continue
         if overdue and not standing.overdue:
             continue
-        if blocked and (standing.final or standing.next):
+        if blocked and not standing.blocked:
             continue
         kept.append(standing)
     return kept

@@ -68,6 +68,11 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Seque
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _who(standing: Standing) -> list[str]:
+    """The cells that open every list row: the relationship, its workflow and state, its people."""
+    return [escape(standing.id), escape(standing.workflow), escape(standing.state), _people(standing)]
+
+
 def _people(standing: Standing) -> str:
     return escape(", ".join(f"{p.person} ({p.role})" for p in standing.participants))
 
@@ -79,8 +84,8 @@ def _list(items: Sequence[str]) -> str:
 def render_html(summary: Summary, standings: Sequence[Standing], *, stalled_days: int, title: str) -> str:
     """The whole report as one HTML document."""
     overdue = [s for s in standings if s.overdue]
-    stalled = [s for s in standings if not s.final and s.stalled_days >= stalled_days]
-    blocked = [s for s in standings if not s.final and not s.next]
+    stalled = [s for s in standings if s.stalled(stalled_days)]
+    blocked = [s for s in standings if s.blocked]
     tiles = "".join(
         f'<div class="tile"><b>{value}</b>{escape(label)}</div>'
         for label, value in (
@@ -129,20 +134,14 @@ def render_html(summary: Summary, standings: Sequence[Standing], *, stalled_days
     )
     overdue_rows = [
         [
-            escape(s.id),
-            escape(s.workflow),
-            escape(s.state),
-            _people(s),
+            *_who(s),
             _list([f"{o.requirement} (due {o.due_at:%Y-%m-%d})" for o in s.overdue]),
         ]
         for s in overdue
     ]
     stalled_rows = [
         [
-            escape(s.id),
-            escape(s.workflow),
-            escape(s.state),
-            _people(s),
+            *_who(s),
             str(s.stalled_days),
             f"{s.last_activity_at:%Y-%m-%d}",
         ]
@@ -150,10 +149,7 @@ def render_html(summary: Summary, standings: Sequence[Standing], *, stalled_days
     ]
     blocked_rows = [
         [
-            escape(s.id),
-            escape(s.workflow),
-            escape(s.state),
-            _people(s),
+            *_who(s),
             _list([f"{b.trigger}: {b.message}" for b in s.blockers]),
         ]
         for s in blocked

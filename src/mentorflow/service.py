@@ -338,15 +338,29 @@ class Mentorflow:
         session: store.SessionLike | None = None,
     ) -> Summary:
         """Counts per workflow and state and per program, a phase funnel, days per phase, completion rates."""
+        return self.overview(workflow=workflow, program=program, state=state, phase=phase, session=session)[0]
+
+    def overview(
+        self,
+        *,
+        workflow: str | None = None,
+        program: str | None = None,
+        state: str | None = None,
+        phase: str | None = None,
+        session: store.SessionLike | None = None,
+    ) -> tuple[Summary, list[Standing]]:
+        """The summary and the audit rows it was computed from, for a dashboard that shows both."""
         _check_filters(workflow=workflow, program=program, state=state, phase=phase)
         now = self.now()
+        filtered = any(value is not None for value in (workflow, program, state, phase))
         with store.read(self.engine, session) as reading:
             snapshots = list(queries.load_snapshots(reading, workflow=workflow, program=program, state=state))
             if phase is not None:
                 snapshots = [snapshot for snapshot in snapshots if snapshot.phase == phase]
-            entries = [Entry(*row) for row in queries.state_entries(reading, [s.id for s in snapshots])]
+            ids = [s.id for s in snapshots] if filtered else None
+            entries = [Entry(*row) for row in queries.state_entries(reading, ids)]
         standings = [build_standing(snapshot, now, self.guards) for snapshot in snapshots]
-        return summarise(standings, {s.id: s.bundle.workflow for s in snapshots}, entries, now)
+        return summarise(standings, {s.id: s.bundle.workflow for s in snapshots}, entries, now), standings
 
     def verify(self, *, session: store.SessionLike | None = None) -> VerifyReport:
         """Recompute every hash chain and replay every relationship against its pinned definition."""
@@ -381,8 +395,9 @@ class Mentorflow:
         return sorted(known, key=lambda info: (info.workflow, info.version))
 
     def relationship_ids(self, *, session: store.SessionLike | None = None) -> Iterator[str]:
+        """Every relationship's id, oldest first (without loading the relationships)."""
         with store.read(self.engine, session) as reading:
-            ids = [snapshot.id for snapshot in queries.load_snapshots(reading)]
+            ids = queries.relationship_ids(reading)
         yield from ids
 
     # -- machinery -----------------------------------------------------------------------------------------------

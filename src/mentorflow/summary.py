@@ -115,7 +115,7 @@ def summarise(
         total=len(standings),
         active=sum(1 for s in standings if not s.final),
         overdue=sum(1 for s in standings if s.overdue),
-        blocked=sum(1 for s in standings if not s.final and not s.next),
+        blocked=sum(1 for s in standings if s.blocked),
         states=state_rows,
         programs=_programs(standings, workflows),
         **_history(standings, workflows, entries),

@@ -213,6 +213,15 @@ class Standing(_Frozen):
     last_activity_at: dt.datetime
     stalled_days: int
 
+    @property
+    def blocked(self) -> bool:
+        """Nothing can move without someone giving a reason: no trigger is allowed now but reason-bound ones."""
+        return not self.final and not self.next
+
+    def stalled(self, days: int) -> bool:
+        """No event for at least ``days`` days; ended relationships never stall."""
+        return not self.final and self.stalled_days >= days
+
 
 class BrokenRelationship(_Frozen):
     relationship: str

@@ -175,3 +175,20 @@ def test_html_escapes_database_values(mf: Mentorflow, clock: Clock, tmp_path: Pa
     html = target.read_text()
     assert "<script>x" not in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_overview_is_the_summary_and_the_audit_in_one_read(history: Mentorflow) -> None:
+    """`overview` gives what `summary` and `audit` give separately, for the same filters."""
+    summary, standings = history.overview(program="p1")
+    assert summary == history.summary(program="p1")
+    assert standings == history.audit(program="p1")
+    assert [s.id for s in standings] == ["r1", "r2", "r3"]
+
+
+def test_blocked_and_stalled_are_properties_of_a_row(history: Mentorflow) -> None:
+    """A row knows whether it is blocked or stalled; ended relationships are neither."""
+    rows = {s.id: s for s in history.audit()}
+    assert not rows["r1"].blocked  # won: ended
+    assert not rows["r1"].stalled(1)
+    assert rows["r4"].stalled(50)
+    assert not rows["r4"].stalled(51)

@@ -252,8 +252,7 @@ def audit(
             raise click.UsageError("--format html needs --output FILE")
         from mentorflow.report import render_html  # noqa: PLC0415
 
-        summary = obj.mf.summary(workflow=workflow, program=program, state=state, phase=phase)
-        standings = obj.mf.audit(workflow=workflow, program=program, state=state, phase=phase)
+        summary, standings = obj.mf.overview(workflow=workflow, program=program, state=state, phase=phase)
         title = "Mentoring program audit" + (f": {program}" if program else "")
         output.write_text(
             render_html(summary, standings, stalled_days=30 if stalled_days is None else stalled_days, title=title),

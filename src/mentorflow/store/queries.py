@@ -44,6 +44,12 @@ def load_snapshots(
         yield from snapshots.values()
 
 
+def relationship_ids(session: Session) -> list[str]:
+    """Every relationship's id, in the order ``load_snapshots`` yields them."""
+    table = RelationshipRow.__table__
+    return list(session.connection().execute(select(table.c.id).order_by(table.c.started_at, table.c.id)).scalars())
+
+
 def due_candidates(session: Session, now: dt.datetime) -> list[str]:
     """Ids of relationships sitting in a state with a timed transition whose delay has passed."""
     ids: list[str] = []
@@ -111,15 +117,20 @@ def records(session: Session) -> Iterator[RelationshipRecords]:
 ENTRY_KINDS = ("started", "transitioned", "overridden")
 
 
-def state_entries(session: Session, relationship_ids: Sequence[str]) -> Iterator[tuple[str, dt.datetime, str]]:
-    """(relationship, at, state) for every entry into a state, from the event log."""
-    wanted = set(relationship_ids)
-    rows = session.execute(
-        select(EventRow.relationship_id, EventRow.at, EventRow.kind, EventRow.payload)
-        .where(EventRow.kind.in_(ENTRY_KINDS))
-        .order_by(EventRow.relationship_id, EventRow.seq)
+def state_entries(
+    session: Session, relationship_ids: Sequence[str] | None = None
+) -> Iterator[tuple[str, dt.datetime, str]]:
+    """(relationship, at, state) for every entry into a state, from the event log; None means every relationship."""
+    query = select(EventRow.relationship_id, EventRow.at, EventRow.kind, EventRow.payload).where(
+        EventRow.kind.in_(ENTRY_KINDS)
     )
-    for rel_id, at, kind, payload in rows:
-        if rel_id in wanted:
+    batches = (
+        [None]
+        if relationship_ids is None
+        else [relationship_ids[start : start + BATCH] for start in range(0, len(relationship_ids), BATCH)]
+    )
+    for batch in batches:
+        selected = query if batch is None else query.where(EventRow.relationship_id.in_(batch))
+        for rel_id, at, kind, payload in session.execute(selected.order_by(EventRow.relationship_id, EventRow.seq)):
             data = json.loads(payload)
             yield rel_id, from_db(at), data["state"] if kind == "started" else data["to"]

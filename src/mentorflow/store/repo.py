@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Select, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from mentorflow.canonical import GENESIS, canonical_json, event_hash
@@ -540,7 +540,3 @@ def events_of(session: Session, relationship_ids: Iterable[str] | None = None) -
     if relationship_ids is not None:
         query = query.where(EventRow.relationship_id.in_(list(relationship_ids)))
     return list(session.scalars(query))
-
-
-def count_relationships(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(RelationshipRow)) or 0
