@@ -3,25 +3,41 @@
 SQLite gets WAL, foreign keys and a busy timeout, and write transactions start with ``BEGIN IMMEDIATE`` so that
 two processes never deadlock upgrading a read lock. Work inside a caller's session runs in a savepoint and never
 commits, so a platform can change its own rows and mentorflow's in one transaction.
+
+The few statements every write runs are ``Prepared``: compiled once per dialect and run on the DBAPI cursor of the
+transaction's connection, because SQLAlchemy's execution layer costs several times what SQLite takes to run them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Dialect, Engine, Insert, Select, Update, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from mentorflow.errors import ConcurrencyConflict, InvalidInput, MentorflowError, StorageError
 
-__all__ = ["Session", "after_commit", "caller_session", "connect", "from_db", "read", "to_db", "transaction", "upgrade"]
+__all__ = [
+    "Prepared",
+    "Session",
+    "after_commit",
+    "caller_session",
+    "connect",
+    "from_db",
+    "read",
+    "to_db",
+    "transaction",
+    "upgrade",
+]
 
 VERSION_TABLE = "mentorflow_alembic_version"
 _WRITE = "mentorflow_write"
@@ -68,9 +84,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
+    def _on_begin(connection: Connection) -> None:
         write = connection.get_execution_options().get(_WRITE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        _driver_sql(connection, "BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 @contextmanager
@@ -102,12 +118,35 @@ def transaction(engine: Engine, session: Session | None) -> Iterator[Session]:
     """One write: a new committed transaction, or a savepoint inside the caller's session."""
     with translated():
         if session is None:
-            with Session(_writer(engine), expire_on_commit=False) as own, own.begin():
-                yield own
+            with _writer(engine).connect() as connection, connection.begin():
+                own = _OwnSession(connection)
+                try:
+                    yield own
+                    own.flush()  # rows added through the ORM (a start's signatures) go in before the commit
+                finally:
+                    own.close()
         else:
             _begin_sqlite(session)
             with session.begin_nested():
                 yield session
+
+
+class _OwnSession(Session):
+    """The session of a write mentorflow commits itself: a Session over one Connection already in a transaction.
+
+    The hot path needs only the connection, which ``connection()`` hands over directly: asking a Session for it
+    costs as much as running a statement. ORM work, rarer (starting a relationship), joins the same transaction.
+    Committing is the connection's business: this session never commits it.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(bind=connection, expire_on_commit=False)
+        self._own_connection = connection
+
+    def connection(self, bind_arguments: Any | None = None, execution_options: Any | None = None) -> Connection:
+        if bind_arguments is None and execution_options is None:
+            return self._own_connection
+        return super().connection(bind_arguments, execution_options)
 
 
 _writers: dict[int, tuple[Engine, Engine]] = {}
@@ -149,7 +188,138 @@ def _begin_sqlite(session: Session) -> None:
         return
     driver = connection.connection.driver_connection
     if driver is not None and not driver.in_transaction:
-        connection.exec_driver_sql("BEGIN")
+        _driver_sql(connection, "BEGIN")
+
+
+def _direct(connection: Connection) -> bool:
+    """Whether statements may skip SQLAlchemy's execution layer on this connection.
+
+    Not when someone watches statements: cursor event listeners (tracing, query logging) and SQL echo must see
+    every statement, so those connections take the ordinary path.
+    """
+    dispatch = connection.dispatch
+    return not (
+        dispatch.before_cursor_execute
+        or dispatch.after_cursor_execute
+        or connection.engine.logger.isEnabledFor(logging.INFO)
+    )
+
+
+def _driver_sql(connection: Connection, sql: str) -> None:
+    """A plain statement without parameters (BEGIN), on the DBAPI connection when nobody watches statements."""
+    if not _direct(connection):
+        connection.exec_driver_sql(sql)
+        return
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+    except connection.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, (), exc, connection.dialect.loaded_dbapi.Error) from exc
+    finally:
+        cursor.close()
+
+
+Statement = Select[Any] | Update | Insert
+
+
+class _Compiled:
+    """A statement compiled for one dialect: its SQL, how to lay out its parameters, how to convert its values."""
+
+    def __init__(self, statement: Statement, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        if not isinstance(compiled, SQLCompiler) or any(bind.expanding for bind in compiled.binds.values()):
+            raise TypeError("only plain statements with scalar parameters can be prepared")  # pragma: no cover
+        self.sql = compiled.string
+        self.names = tuple(compiled.positiontup or ()) if dialect.positional else None
+        self.binds = [
+            (name, processor)
+            for name, bind in compiled.binds.items()
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        ]
+        columns = getattr(statement, "selected_columns", ())
+        self.results = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+        self.converts = any(self.results)
+
+    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        if self.binds:
+            values = dict(values)
+            for name, processor in self.binds:
+                if name in values:
+                    values[name] = processor(values[name])
+        if self.names is None:
+            return values
+        return [values[name] for name in self.names]
+
+    def row(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(
+            value if convert is None else convert(value) for convert, value in zip(self.results, row, strict=True)
+        )
+
+
+class Prepared:
+    """A fixed statement of the hot path, compiled once per dialect and run on the DBAPI cursor.
+
+    SQLAlchemy's execution layer costs about 50 µs a statement, ten times what SQLite takes to read a row by its
+    key, and a fire runs six statements. SQLAlchemy still compiles each statement (once), and parameters and
+    results go through the processors of the columns' types, so what is stored and read is exactly what
+    ``Connection.execute`` would store and read. Where that cannot be taken for granted (someone listens to cursor
+    events or echoes SQL, or the connection is outside a transaction) it is ``Connection.execute`` that runs.
+    """
+
+    def __init__(self, statement: Statement) -> None:
+        self.statement = statement
+        self._compiled: dict[Dialect, _Compiled] = {}
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        found = self._compiled.get(dialect)
+        if found is None:
+            found = self._compiled[dialect] = _Compiled(self.statement, dialect)
+        return found
+
+    @staticmethod
+    def _direct(connection: Connection) -> bool:
+        # Outside a transaction SQLAlchemy begins one (BEGIN IMMEDIATE for a write on SQLite) before a statement.
+        return connection.in_transaction() and _direct(connection)
+
+    def rows(self, connection: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The result rows, as plain tuples with the columns' Python values."""
+        if not self._direct(connection):
+            return [tuple(row) for row in connection.execute(self.statement, values)]
+        compiled = self._for(connection.dialect)
+        rows = self._run(connection, compiled, compiled.parameters(values), fetch=True)
+        return [compiled.row(row) for row in rows] if compiled.converts else [tuple(row) for row in rows]
+
+    def run(self, connection: Connection, values: Mapping[str, Any]) -> int:
+        """Run a write once; the number of rows it touched."""
+        if not self._direct(connection):
+            touched: int = connection.execute(self.statement, values).rowcount
+            return touched
+        compiled = self._for(connection.dialect)
+        return int(self._run(connection, compiled, compiled.parameters(values), fetch=False))
+
+    def run_many(self, connection: Connection, values: Sequence[Mapping[str, Any]]) -> None:
+        """Run a write once per set of parameters (``executemany``)."""
+        if not self._direct(connection):
+            connection.execute(self.statement, list(values))
+            return
+        compiled = self._for(connection.dialect)
+        self._run(connection, compiled, [compiled.parameters(one) for one in values], fetch=False, many=True)
+
+    @staticmethod
+    def _run(connection: Connection, compiled: _Compiled, parameters: Any, *, fetch: bool, many: bool = False) -> Any:
+        error = connection.dialect.loaded_dbapi.Error
+        cursor = connection.connection.cursor()
+        try:
+            if many:
+                cursor.executemany(compiled.sql, parameters)
+                return None
+            cursor.execute(compiled.sql, parameters)
+            return cursor.fetchall() if fetch else cursor.rowcount
+        except error as exc:
+            # The same exception Connection.execute raises, so translated() and callers see no difference.
+            raise DBAPIError.instance(compiled.sql, parameters, exc, error) from exc
+        finally:
+            cursor.close()
 
 
 @contextmanager

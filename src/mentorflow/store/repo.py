@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from collections import namedtuple
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ from mentorflow.definitions import Bundle, Loaded
 from mentorflow.engine.actions import StartPlan, Write
 from mentorflow.engine.snapshot import RevisionView, Snapshot
 from mentorflow.errors import ConcurrencyConflict, DefinitionProblem, NotFound, StorageError, VersionConflict
-from mentorflow.store.db import from_db, to_db
+from mentorflow.store.db import Prepared, from_db, to_db
 from mentorflow.store.tables import (
     Definition,
     EventRow,
@@ -50,7 +51,8 @@ _bundles_lock = threading.Lock()
 
 
 # Statements of the hot path, built once: a fire runs each of them, and building them per call costs more than
-# executing them. They run on the session's connection, as Core, so no ORM object is loaded or flushed.
+# executing them. They run on the session's connection, as Core, so no ORM object is loaded or flushed; the ones
+# every write runs are also Prepared (see store.db), which skips SQLAlchemy's execution layer.
 _REL = cast("Table", RelationshipRow.__table__)
 _PEOPLE = cast("Table", ParticipantRow.__table__)
 _REVISIONS = cast("Table", RevisionRow.__table__)
@@ -70,6 +72,21 @@ HEAD_COLUMNS = (
     _REL.c.lock_version,
 )
 SELECT_HEAD = select(*HEAD_COLUMNS).where(_REL.c.id == bindparam("id"))
+_HeadRow = namedtuple(  # noqa: PYI024 - the fields are the columns', by name, as on SQLAlchemy's rows
+    "_HeadRow",
+    [
+        "id",
+        "definition_hash",
+        "state",
+        "entered_at",
+        "started_at",
+        "program",
+        "last_event_at",
+        "seq",
+        "last_hash",
+        "lock_version",
+    ],
+)
 
 
 def _details(match: Callable[[ColumnElement[str]], ColumnElement[bool]]) -> tuple[Select[Any], ...]:
@@ -115,6 +132,13 @@ UPDATE_HEAD_AND_STATE = (
     .values(**_MOVE_HEAD, state=bindparam("b_state"), entered_at=bindparam("b_at"), final=bindparam("b_final"))
 )
 INSERT_EVENTS = insert(_EVENTS)
+_EVENT_COLUMNS = ("relationship_id", "seq", "kind", "actor", "at", "payload", "hash")
+_PREPARED_HEAD = Prepared(SELECT_HEAD)
+_PREPARED_DETAILS = tuple(Prepared(statement) for statement in DETAILS_OF_ONE)
+_PREPARED_UPDATE_HEAD = Prepared(UPDATE_HEAD)
+_PREPARED_UPDATE_HEAD_AND_STATE = Prepared(UPDATE_HEAD_AND_STATE)
+# inline(): no RETURNING of the new id, which nobody reads (PostgreSQL would add it otherwise).
+_PREPARED_INSERT_EVENTS = Prepared(insert(_EVENTS).values({name: bindparam(name) for name in _EVENT_COLUMNS}).inline())
 INSERT_PEOPLE = insert(_PEOPLE)
 INSERT_REVISION = insert(_REVISIONS)
 INSERT_SIGNATURE = insert(_SIGNATURES).values(
@@ -228,31 +252,36 @@ def snapshot_of(session: Session, row: Any) -> Snapshot:
 def load_snapshot(session: Session, relationship_id: str) -> Snapshot:
     """The current snapshot of a relationship, from its cached rows."""
     connection = session.connection()
-    row = connection.execute(SELECT_HEAD, {"id": relationship_id}).first()
-    if row is None:
+    rows = _PREPARED_HEAD.rows(connection, {"id": relationship_id})
+    if not rows:
         raise NotFound(
             f"no relationship {relationship_id!r}",
             hint="Check the id: start() returns it, and the audit lists every relationship.",
         )
-    snapshot = snapshot_of(session, row)
+    snapshot = snapshot_of(session, _HeadRow._make(rows[0]))
     load_details(connection, {relationship_id: snapshot})
     return snapshot
 
 
 def load_details(connection: Connection, by_id: dict[str, Snapshot]) -> None:
     """Participants, revisions and signatures of the given snapshots, in three queries."""
+    run: Callable[[int], Iterable[Any]]
     if len(by_id) == 1:
-        people, revisions, signatures = DETAILS_OF_ONE
         params: dict[str, Any] = {"id": next(iter(by_id))}
+
+        def run(which: int) -> Iterable[Any]:
+            return _PREPARED_DETAILS[which].rows(connection, params)
+
     else:
-        people, revisions, signatures = DETAILS_OF_MANY
         params = {"ids": list(by_id)}
-    for rel_id, person, role in connection.execute(people, params):
+
+        def run(which: int) -> Iterable[Any]:
+            return connection.execute(DETAILS_OF_MANY[which], params)
+
+    for rel_id, person, role in run(0):
         by_id[rel_id].add_participant(person, role)
     views: dict[int, tuple[str, str, int]] = {}
-    for rev_id, rel_id, slot, item, number, complete, missing, content_hash, by, at in connection.execute(
-        revisions, params
-    ):
+    for rev_id, rel_id, slot, item, number, complete, missing, content_hash, by, at in run(1):
         view = RevisionView(
             number, complete, [] if missing == "[]" else json.loads(missing), content_hash, by, from_db(at)
         )
@@ -261,7 +290,7 @@ def load_details(connection: Connection, by_id: dict[str, Snapshot]) -> None:
     if not views:
         return
     latest = _latest_ids(views)
-    for rev_id, person, role, at in connection.execute(signatures, params):
+    for rev_id, person, role, at in run(2):
         # Under READ COMMITTED a revision committed after the query above may already have signatures here;
         # it is not part of this snapshot (a write based on it fails its compare-and-set and is retried).
         key = views.get(rev_id)
@@ -505,13 +534,13 @@ def _finish(
         "b_at": chain.at,
         "b_next": expected + 1,
     }
-    statement = UPDATE_HEAD
+    statement = _PREPARED_UPDATE_HEAD
     if state is not None:
-        statement = UPDATE_HEAD_AND_STATE
+        statement = _PREPARED_UPDATE_HEAD_AND_STATE
         params.update(b_state=state[0], b_final=state[1])
-    if connection.execute(statement, params).rowcount != 1:
+    if statement.run(connection, params) != 1:
         raise ConcurrencyConflict(f"relationship {row_id!r} changed while this write was prepared")
-    connection.execute(INSERT_EVENTS, chain.rows)
+    _PREPARED_INSERT_EVENTS.run_many(connection, chain.rows)
 
 
 # -- reading events ---------------------------------------------------------------------------------------------
