@@ -1,16 +1,26 @@
 """Where relationships stand: one relationship's status, and the administrator's audit rows over many.
 
 Both are computed from snapshots with the same evaluation the engine uses to guard transitions, so what an
-administrator is told blocks a pair is exactly what would refuse its fire.
+administrator is told blocks a pair is exactly what would refuse its fire. An audit over many relationships reads
+most rows from the standings cache instead (``encode_standing`` writes it, ``StandingDecoder`` reads it): the
+evaluation as it was last computed, which stays exact until the relationship is written to or its ``recheck_at``
+comes, and is recomputed from the snapshot past either.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import json
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
+from mentorflow.definitions import Bundle
 from mentorflow.engine.actions import trigger_states
-from mentorflow.engine.requirements import DAY, GuardFunction, evaluate_obligation
+from mentorflow.engine.machine import compiled
+from mentorflow.engine.requirements import DAY, GuardFunction, evaluate_obligation, next_change
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.types import (
     ArtifactState,
@@ -21,7 +31,16 @@ from mentorflow.types import (
     Status,
 )
 
-__all__ = ["build_standing", "build_status", "filter_standings", "obligations_of"]
+__all__ = [
+    "FORMAT",
+    "StandingDecoder",
+    "build_standing",
+    "build_status",
+    "encode_standing",
+    "filter_standings",
+    "obligations_of",
+    "phase_history",
+]
 
 
 def _participants(snapshot: Snapshot) -> list[Participant]:
@@ -129,3 +148,181 @@ def filter_standings(
             continue
         kept.append(standing)
     return kept
+
+
+# -- the standings cache --------------------------------------------------------------------------------------------
+
+FORMAT = 1
+"""The layout of a cached standing's body; a row written in another format is recomputed, never misread."""
+
+
+def encode_standing(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, GuardFunction]) -> dict[str, Any]:
+    """The standing cache of ``snapshot`` evaluated at ``now``: the standing minus what the audit's moment decides.
+
+    Days in state, stalled days and which obligations are overdue depend on the moment of the audit and are
+    derived when the row is read; everything else holds until ``recheck_at``.
+    """
+    state = snapshot.bundle.workflow.states[snapshot.state]
+    transitions = [] if state.final else compiled(snapshot.bundle).transitions_from(snapshot.state)
+    triggers = [] if state.final else trigger_states(snapshot, now, guards)
+    obligations = obligations_of(snapshot, now)
+    following = [t.trigger for t in triggers if t.allowed and not t.reason_required]
+    body = [
+        [[person, role] for person, role in snapshot.people()],
+        following,
+        [[t.trigger, b.code, b.message, _compact(b.requirement)] for t in triggers for b in t.blockers],
+        [[o.requirement, o.due_at.isoformat(), o.met] for o in obligations],
+    ]
+    unmet = [o.due_at for o in obligations if not o.met]
+    return {
+        "id": snapshot.id,
+        "seq": snapshot.seq,
+        "format": FORMAT,
+        "at": now,
+        "recheck": None if state.final else next_change(transitions, state.obligations, snapshot, now),
+        "blocked": not state.final and not following,
+        "overdue": min(unmet, default=None),
+        "standing": _compact(body),
+    }
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+_M = TypeVar("_M", bound=BaseModel)
+_set = object.__setattr__
+
+
+def _builder(model: type[_M]) -> Callable[[dict[str, Any]], _M]:
+    """Instances of a frozen model from values already known to be valid, as ``model_construct`` makes them.
+
+    ``model_construct`` spends most of its time checking for defaults and aliases these models do not need; an
+    audit makes several models per relationship, so this one sets the instance's four slots directly and shares
+    one fields-set (frozen models never change it).
+    """
+    fields_set = set(model.model_fields)
+    new = object.__new__
+
+    def build(values: dict[str, Any]) -> _M:
+        instance = new(model)
+        _set(instance, "__dict__", values)
+        _set(instance, "__pydantic_fields_set__", fields_set)
+        _set(instance, "__pydantic_extra__", None)
+        _set(instance, "__pydantic_private__", None)
+        return instance
+
+    return build
+
+
+_standing = _builder(Standing)
+_participant = _builder(Participant)
+_blocker = _builder(StandingBlocker)
+_obligation = _builder(ObligationState)
+
+
+def _moment(value: dt.datetime | str) -> dt.datetime:
+    """A stored (naive UTC) time as the driver gave it: a datetime, or SQLite's ISO text."""
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+
+
+class StandingDecoder:
+    """Audit rows from cached standings, at one audit's moment.
+
+    A cached standing holds while the relationship has not been written to since (same ``seq``), it is in this
+    version's ``FORMAT``, and the audit's moment lies in ``[standing_at, recheck_at)``; the query decides that
+    (``store.standings.fresh_clause``) and gives no standing otherwise. Rows come with naive UTC times, as stored.
+    """
+
+    def __init__(self, now: dt.datetime, bundle: Callable[[str], Bundle]) -> None:
+        self.now = now
+        self.naive = now.astimezone(dt.UTC).replace(tzinfo=None)
+        self._bundle = bundle
+        self._states: dict[tuple[str, str], tuple[str | None, bool] | None] = {}
+        self._requirements: dict[str, dict[str, Any]] = {}
+
+    def state(self, definition_hash: str, state: str) -> tuple[str | None, bool] | None:
+        """(phase, final) of a state of a stored definition; None if the definition has no such state."""
+        key = (definition_hash, state)
+        if key not in self._states:
+            found = self._bundle(definition_hash).workflow.states.get(state)
+            self._states[key] = None if found is None else (found.phase, found.final)
+        return self._states[key]
+
+    def decode(self, row: tuple[Any, ...]) -> Standing | None:
+        """The audit row of a relationship from ``store.standings.audit_rows``; None when the cache has no answer."""
+        rel_id, definition_hash, workflow, version, program, state_name, entered_at, last_event_at, body = row
+        if body is None:
+            return None
+        state = self.state(definition_hash, state_name)
+        if state is None:
+            return None  # evaluated from the snapshot instead, which reports the corrupt row
+        people, following, blockers, obligations = json.loads(body)
+        naive, intern, now = self.naive, sys.intern, self.now
+        last = _moment(last_event_at)
+        return _standing(
+            {
+                "id": rel_id,
+                "workflow": workflow,
+                "workflow_version": version,
+                "program": program,
+                "state": state_name,
+                "phase": state[0],
+                "final": state[1],
+                "days_in_state": _days(naive - _moment(entered_at)),
+                "participants": [_participant({"person": person, "role": intern(role)}) for person, role in people],
+                "next": [intern(trigger) for trigger in following],
+                "blockers": [
+                    _blocker(
+                        {
+                            "trigger": intern(trigger),
+                            "code": intern(code),
+                            "message": message,
+                            "requirement": self._requirement(requirement),
+                        }
+                    )
+                    for trigger, code, message, requirement in blockers
+                ],
+                "overdue": [
+                    _obligation({"requirement": intern(label), "due_at": due, "met": False, "overdue": True})
+                    for label, due_at, met in obligations
+                    if not met and now > (due := dt.datetime.fromisoformat(due_at))
+                ],
+                "last_activity_at": last.replace(tzinfo=dt.UTC),
+                "stalled_days": _days(naive - last),
+            }
+        )
+
+    def _requirement(self, text: str) -> dict[str, Any]:
+        """One shared dict per distinct requirement, as evaluation gives them, rather than one per blocker."""
+        found = self._requirements.get(text)
+        if found is None:
+            found = self._requirements[text] = json.loads(text)
+        return found
+
+
+# -- phase history ---------------------------------------------------------------------------------------------------
+
+
+def phase_history(
+    states: Mapping[str, Any], entries: Iterable[tuple[dt.datetime, str]]
+) -> tuple[set[str], list[tuple[str, float]]]:
+    """(phases reached, completed stays as (phase, days)) from a relationship's entries into states, oldest first.
+
+    A stay runs from entering a phase to entering a state of another phase or a final state; consecutive states of
+    one phase are one stay.
+    """
+    reached: set[str] = set()
+    stays: list[tuple[str, float]] = []
+    stay: tuple[str, dt.datetime] | None = None  # the phase being spent, and since when
+    for at, state_name in entries:
+        state = states[state_name]
+        if state.phase is not None:
+            reached.add(state.phase)
+        phase = None if state.final else state.phase
+        if stay is not None and stay[0] != phase:
+            stays.append((stay[0], (at - stay[1]) / DAY))
+            stay = None
+        if phase is not None and stay is None:
+            stay = (phase, at)
+    return reached, stays

@@ -1,26 +1,25 @@
 """Program-level figures for administrators: counts, a phase funnel, time spent per phase, outcomes.
 
-Counts come from the cached rows; the funnel and the days per phase come from the event history (each
+Counts come from the relationship rows; the funnel and the days per phase come from the event history (each
 ``started``, ``transitioned`` and ``overridden`` event is the entry into a state), so they describe what actually
-happened, not what the definitions allow.
+happened, not what the definitions allow. The store gathers them into ``Tallies`` (with SQL over the standings
+cache where it holds), and ``summarise`` turns those into the figures.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
 from mentorflow.definitions import Workflow
-from mentorflow.engine.requirements import DAY
-from mentorflow.types import Standing
+from mentorflow.definitions.models import State
 
-__all__ = ["Entry", "Summary", "summarise"]
+__all__ = ["Group", "Summary", "Tallies", "percentile_rank", "phase_figures", "summarise"]
 
 
 class _Frozen(BaseModel):
@@ -74,68 +73,97 @@ class Summary(_Frozen):
 
 
 @dataclass(frozen=True)
-class Entry:
-    """One entry into a state, from the event log."""
+class Group:
+    """Relationships of one workflow definition, in one state, in one program."""
 
-    relationship: str
-    at: dt.datetime
+    workflow: Workflow
     state: str
+    program: str | None
+    count: int
 
 
-def _percentile(values: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile: the smallest value with at least ``share`` of the values at or below it."""
+@dataclass
+class Tallies:
+    """What a summary is computed from, however it was gathered: SQL over the standings cache, or evaluation."""
+
+    groups: list[Group] = field(default_factory=list)
+    blocked: int = 0
+    overdue: int = 0
+    reached: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(workflow, phase) -> relationships that ever entered the phase."""
+    phase_days: dict[tuple[str, str], tuple[int, float, float]] = field(default_factory=dict)
+    """(workflow, phase) -> (completed stays, median days, 90th percentile days)."""
+
+
+def percentile_rank(count: int, share_tenths: int) -> int:
+    """The 1-based nearest rank of a percentile given in tenths (9 for the 90th): ``ceil(share * count)``."""
+    return max(1, (share_tenths * count + 9) // 10)
+
+
+def phase_figures(values: list[float]) -> tuple[int, float, float]:
+    """(samples, median, 90th percentile) of the days of some stays, as the SQL of the fast path computes them."""
     ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+    count = len(ordered)
+    return count, statistics.median(ordered), ordered[percentile_rank(count, 9) - 1]
 
 
-def summarise(
-    standings: Sequence[Standing],
-    workflows: dict[str, Workflow],
-    entries: Iterable[Entry],
-    now: dt.datetime,
-) -> Summary:
-    """The summary of ``standings``; ``workflows`` maps relationship id to its definition."""
-    states: Counter[tuple[str, str]] = Counter((s.workflow, s.state) for s in standings)
-    definition_of = {s.workflow: workflows[s.id] for s in standings}
+def summarise(tallies: Tallies, now: dt.datetime) -> Summary:
+    """The summary of the relationships ``tallies`` describes."""
+    states: Counter[tuple[str, str]] = Counter()
+    found: dict[tuple[str, str], Group] = {}
+    for group in tallies.groups:
+        key = (group.workflow.workflow, group.state)
+        states[key] += group.count
+        found.setdefault(key, group)
     state_rows = []
-    for (workflow_id, state_name), count in sorted(states.items()):
-        state = definition_of[workflow_id].states[state_name]
+    for key, count in sorted(states.items()):
+        state = found[key].workflow.states[key[1]]
         state_rows.append(
             StateCount(
-                workflow=workflow_id,
-                state=state_name,
-                phase=state.phase,
-                final=state.final,
-                outcome=state.outcome,
-                count=count,
+                workflow=key[0], state=key[1], phase=state.phase, final=state.final, outcome=state.outcome, count=count
             )
         )
     return Summary(
         as_of=now,
-        total=len(standings),
-        active=sum(1 for s in standings if not s.final),
-        overdue=sum(1 for s in standings if s.overdue),
-        blocked=sum(1 for s in standings if s.blocked),
+        total=sum(group.count for group in tallies.groups),
+        active=sum(group.count for group in tallies.groups if not _state(group).final),
+        overdue=tallies.overdue,
+        blocked=tallies.blocked,
         states=state_rows,
-        programs=_programs(standings, workflows),
-        **_history(standings, workflows, entries),
+        programs=_programs(tallies.groups),
+        funnel=_funnel(tallies),
+        phase_days=[
+            PhaseDays(
+                workflow=workflow, phase=phase, samples=samples, median_days=round(median, 2), p90_days=round(p90, 2)
+            )
+            for (workflow, phase), (samples, median, p90) in sorted(
+                tallies.phase_days.items(), key=_phase_order(tallies)
+            )
+        ],
     )
 
 
-def _programs(standings: Sequence[Standing], workflows: dict[str, Workflow]) -> list[ProgramFigures]:
-    grouped: dict[str | None, list[Standing]] = defaultdict(list)
-    for standing in standings:
-        grouped[standing.program].append(standing)
+def _state(group: Group) -> State:
+    return group.workflow.states[group.state]
+
+
+def _programs(groups: list[Group]) -> list[ProgramFigures]:
+    grouped: dict[str | None, list[Group]] = defaultdict(list)
+    for group in groups:
+        grouped[group.program].append(group)
     figures = []
     for program in sorted(grouped, key=lambda name: (name is None, name or "")):
         rows = grouped[program]
-        outcomes = Counter(workflows[s.id].states[s.state].outcome for s in rows if s.final)
+        outcomes: Counter[str | None] = Counter()
+        for group in rows:
+            if _state(group).final:
+                outcomes[_state(group).outcome] += group.count
         finished = outcomes["success"] + outcomes["ended"]
         figures.append(
             ProgramFigures(
                 program=program,
-                total=len(rows),
-                active=sum(1 for s in rows if not s.final),
+                total=sum(group.count for group in rows),
+                active=sum(group.count for group in rows if not _state(group).final),
                 success=outcomes["success"],
                 ended=outcomes["ended"],
                 completion_rate=round(outcomes["success"] / finished, 4) if finished else None,
@@ -144,60 +172,36 @@ def _programs(standings: Sequence[Standing], workflows: dict[str, Workflow]) -> 
     return figures
 
 
-def _history(
-    standings: Sequence[Standing], workflows: dict[str, Workflow], entries: Iterable[Entry]
-) -> dict[str, list[FunnelStep] | list[PhaseDays]]:
-    by_relationship: dict[str, list[Entry]] = defaultdict(list)
-    for entry in entries:
-        by_relationship[entry.relationship].append(entry)
-    reached: Counter[tuple[str, str]] = Counter()
-    current: Counter[tuple[str, str]] = Counter(
-        (s.workflow, s.phase) for s in standings if s.phase is not None and not s.final
-    )
-    stays: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for standing in standings:
-        workflow = workflows[standing.id]
-        phases_seen: set[str] = set()
-        history = sorted(by_relationship.get(standing.id, []), key=lambda e: e.at)
-        stay: tuple[str, dt.datetime] | None = None  # the phase being spent, and since when
-        for entry in history:
-            state = workflow.states[entry.state]
-            if state.phase is not None:
-                phases_seen.add(state.phase)
-            phase = None if state.final else state.phase  # reaching a final state ends the last stay
-            if stay is not None and stay[0] != phase:
-                stays[(standing.workflow, stay[0])].append((entry.at - stay[1]) / DAY)
-                stay = None
-            if phase is not None and stay is None:
-                stay = (phase, entry.at)
-        for phase in phases_seen:
-            reached[(standing.workflow, phase)] += 1
-    return _figures(standings, workflows, reached, current, stays)
+def _definitions(tallies: Tallies) -> dict[str, Workflow]:
+    """The newest definition of each workflow summarised, whose phases give the funnel its order."""
+    newest: dict[str, Workflow] = {}
+    for group in tallies.groups:
+        known = newest.get(group.workflow.workflow)
+        if known is None or group.workflow.version > known.version:
+            newest[group.workflow.workflow] = group.workflow
+    return newest
 
 
-def _figures(
-    standings: Sequence[Standing],
-    workflows: dict[str, Workflow],
-    reached: Counter[tuple[str, str]],
-    current: Counter[tuple[str, str]],
-    stays: dict[tuple[str, str], list[float]],
-) -> dict[str, list[FunnelStep] | list[PhaseDays]]:
-    funnel = []
-    phase_days = []
-    for workflow_id in sorted({s.workflow for s in standings}):
-        definition = next(workflows[s.id] for s in standings if s.workflow == workflow_id)
-        for phase in definition.phases:
-            key = (workflow_id, phase)
-            funnel.append(FunnelStep(workflow=workflow_id, phase=phase, reached=reached[key], current=current[key]))
-            if stays.get(key):
-                values = stays[key]
-                phase_days.append(
-                    PhaseDays(
-                        workflow=workflow_id,
-                        phase=phase,
-                        samples=len(values),
-                        median_days=round(statistics.median(values), 2),
-                        p90_days=round(_percentile(values, 0.9), 2),
-                    )
-                )
-    return {"funnel": funnel, "phase_days": phase_days}
+def _funnel(tallies: Tallies) -> list[FunnelStep]:
+    current: Counter[tuple[str, str]] = Counter()
+    for group in tallies.groups:
+        state = _state(group)
+        if state.phase is not None and not state.final:
+            current[(group.workflow.workflow, state.phase)] += group.count
+    return [
+        FunnelStep(workflow=name, phase=phase, reached=tallies.reached[(name, phase)], current=current[(name, phase)])
+        for name, definition in sorted(_definitions(tallies).items())
+        for phase in definition.phases
+    ]
+
+
+def _phase_order(tallies: Tallies) -> Callable[[tuple[tuple[str, str], object]], tuple[str, int]]:
+    """Stays sorted by workflow, then in the order the workflow lists its phases."""
+    definitions = _definitions(tallies)
+
+    def key(item: tuple[tuple[str, str], object]) -> tuple[str, int]:
+        workflow, phase = item[0]
+        phases = list(definitions[workflow].phases) if workflow in definitions else []
+        return workflow, phases.index(phase) if phase in phases else len(phases)
+
+    return key

@@ -8,7 +8,7 @@ is side-effect free and always reports every blocker, not the first one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -28,12 +28,13 @@ from mentorflow.definitions.models import (
     Requirement,
     Signed,
     SignedObligation,
+    Transition,
 )
 from mentorflow.definitions.render import describe
 from mentorflow.engine.snapshot import ItemView, Snapshot
 from mentorflow.types import Blocker, ObligationState
 
-__all__ = ["GuardContext", "GuardFunction", "evaluate", "evaluate_obligation"]
+__all__ = ["GuardContext", "GuardFunction", "evaluate", "evaluate_obligation", "next_change"]
 
 DAY = dt.timedelta(days=1)
 
@@ -326,3 +327,73 @@ def _lapse(  # noqa: PLR0911 - one answer per obligation form
         # The oldest signature is the first to fall out of the period.
         return min((entry[1] for entry in signed if entry is not None), default=latest.latest.submitted_at) + period
     return latest.latest.submitted_at + period
+
+
+# -- when time alone changes an evaluation --------------------------------------------------------------------------
+
+
+def next_change(
+    transitions: Iterable[Transition], obligations: Iterable[Obligation], snapshot: Snapshot, now: dt.datetime
+) -> dt.datetime | None:
+    """The first moment at or after ``now`` when evaluating these at a later time could give another answer.
+
+    Evaluations are constant from ``now`` until that moment (exclusive) unless the relationship is written to;
+    None means they never change by time alone. A delay's blocker counts whole days, so it changes at each day
+    boundary; a recurring obligation changes when a dated item or signature leaves its window; a custom guard may
+    change at any moment, which makes the answer ``now``.
+    """
+    moments: list[dt.datetime] = []
+    for transition in transitions:
+        delay = [InStateDays(in_state_days=transition.after_days)] if transition.after_days else []
+        for requirement in [*delay, *transition.requires]:
+            _changes(requirement, snapshot, now, None, moments)
+    for obligation in obligations:
+        period = None if obligation.every_days is None else obligation.every_days * DAY
+        _changes(obligation, snapshot, now, period, moments)
+    return min(moments, default=None)
+
+
+def _next_day(since: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """The first whole-day boundary after ``now`` counted from ``since``: where ``int(days)`` next ticks over."""
+    return since + (int((now - since) / DAY) + 1) * DAY
+
+
+def _changes(
+    requirement: Requirement,
+    snapshot: Snapshot,
+    now: dt.datetime,
+    period: dt.timedelta | None,
+    moments: list[dt.datetime],
+) -> None:
+    if isinstance(requirement, Check):
+        moments.append(now)
+    elif isinstance(requirement, InStateDays):
+        if now < snapshot.entered_at + requirement.in_state_days * DAY:
+            moments.append(_next_day(snapshot.entered_at, now))
+    elif isinstance(requirement, AllOf | AnyOf):
+        for child in requirement.all if isinstance(requirement, AllOf) else requirement.any:
+            _changes(child, snapshot, now, period, moments)
+    elif isinstance(requirement, NotReq):
+        _changes(requirement.not_, snapshot, now, period, moments)
+    else:
+        slot_name = _slot_of(requirement)
+        dates = [item.latest.submitted_at for item in snapshot.complete_items(slot_name)]
+        if isinstance(requirement, Current) and dates:
+            newest = max(dates)
+            limit = newest + requirement.max_age_days * DAY
+            moments.append(limit if now <= limit else _next_day(newest, now))
+        if period is not None:
+            latest = snapshot.latest(slot_name)
+            if latest is not None:
+                dates += [signed_at for _, signed_at in latest.latest.signatures.values()]
+            moments += [date + period for date in dates if date + period >= now]
+
+
+def _slot_of(requirement: Complete | Signed | Count | Current) -> str:
+    if isinstance(requirement, Complete):
+        return requirement.complete
+    if isinstance(requirement, Signed):
+        return requirement.signed
+    if isinstance(requirement, Count):
+        return requirement.count
+    return requirement.current

@@ -134,3 +134,13 @@ def state_entries(
         for rel_id, at, kind, payload in session.execute(selected.order_by(EventRow.relationship_id, EventRow.seq)):
             data = json.loads(payload)
             yield rel_id, from_db(at), data["state"] if kind == "started" else data["to"]
+
+
+def entries_by_relationship(
+    session: Session, relationship_ids: Sequence[str]
+) -> dict[str, list[tuple[dt.datetime, str]]]:
+    """Each relationship's entries into states as (at, state), oldest first."""
+    found: dict[str, list[tuple[dt.datetime, str]]] = {}
+    for rel_id, at, state in state_entries(session, relationship_ids):
+        found.setdefault(rel_id, []).append((at, state))
+    return found

@@ -1,8 +1,9 @@
 """The tables, as typed SQLAlchemy models. Every name starts with ``mentorflow_`` to sit beside a platform's own.
 
 The event log is the source of truth; the other tables are its materialised view, kept in step in the same
-transaction and checked against it by ``verify``. Times are stored as naive UTC, the one form both SQLite and
-PostgreSQL keep exactly.
+transaction and checked against it by ``verify``. Standings and phase stays are a further, derived cache for
+audits: each records the ``seq`` it was computed at, so a cache that a later write has outdated is not used.
+Times are stored as naive UTC, the one form both SQLite and PostgreSQL keep exactly.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -22,7 +24,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "Definition", "EventRow", "ParticipantRow", "RelationshipRow", "RevisionRow", "SignatureRow"]
+__all__ = [
+    "Base",
+    "Definition",
+    "EventRow",
+    "ParticipantRow",
+    "PhaseStayRow",
+    "RelationshipRow",
+    "RevisionRow",
+    "SignatureRow",
+]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -76,6 +87,19 @@ class RelationshipRow(Base):
     seq: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(HASH)
     lock_version: Mapped[int] = mapped_column(Integer)
+    # The standing cache: where the relationship stood when last evaluated (see ``mentorflow.audit``). It holds
+    # while ``standing_seq`` is ``seq``, ``standing_format`` is the current format, and the audit's moment lies in
+    # ``[standing_at, recheck_at)``; it sits on this row so that audits and summaries read one table, not a join.
+    standing_seq: Mapped[int | None] = mapped_column(Integer)
+    standing_format: Mapped[int | None] = mapped_column(Integer)
+    standing_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    recheck_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    """The first moment time alone could change the evaluation: a delay running out, a window moving on."""
+    blocked: Mapped[bool | None] = mapped_column(Boolean)
+    overdue_from: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    """The earliest due date among the obligations not met; the relationship is overdue strictly after it."""
+    standing: Mapped[str | None] = mapped_column(Text)
+    """JSON: participants, next triggers, blockers and obligations, in the compact form ``audit`` decodes."""
 
 
 class ParticipantRow(Base):
@@ -145,3 +169,28 @@ class EventRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime)
     payload: Mapped[str] = mapped_column(Text)
     hash: Mapped[str] = mapped_column(HASH)
+
+
+class PhaseStayRow(Base):
+    """The summary's history of a relationship: a row per phase reached (``days`` None) and per completed stay.
+
+    A stay runs from entering a phase until entering a state of another phase, or a final state. The rows of a
+    relationship are the ones computed with its standing cache, at its ``standing_seq``, and are replaced with it.
+    """
+
+    __tablename__ = "mentorflow_phase_stays"
+    __table_args__ = (
+        Index("ix_mentorflow_phase_stays_relationship", "relationship_id"),
+        Index("ix_mentorflow_phase_stays_workflow_phase", "workflow", "phase", "days"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    relationship_id: Mapped[str] = mapped_column(ForeignKey("mentorflow_relationships.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    # Copies of the relationship's columns at ``seq``, so that a summary filters stays without a join.
+    definition_hash: Mapped[str] = mapped_column(HASH)
+    workflow: Mapped[str] = mapped_column(NAME)
+    state: Mapped[str] = mapped_column(NAME)
+    program: Mapped[str | None] = mapped_column(ID)
+    phase: Mapped[str] = mapped_column(NAME)
+    days: Mapped[float | None] = mapped_column(Float)

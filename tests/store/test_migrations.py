@@ -1,0 +1,40 @@
+"""The migrations build exactly the schema the models describe, and the newest one can be undone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from mentorflow import Mentorflow
+from mentorflow.store.db import VERSION_TABLE, upgrade
+from mentorflow.store.tables import Base
+from tests.conftest import Database
+
+
+def test_migrated_schema_matches_the_models(database: Database) -> None:
+    engine = create_engine(database.url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+            differences = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+    assert [d for d in differences if not (d[0] == "remove_table" and d[1].name == VERSION_TABLE)] == []
+
+
+def test_a_database_at_the_first_schema_upgrades_to_the_standing_cache(tmp_path: Path) -> None:
+    """A database made before the standing cache gets its columns and table; its audits work at once."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        upgrade(engine, "0001")
+        assert "standing" not in {c["name"] for c in inspect(engine).get_columns("mentorflow_relationships")}
+        upgrade(engine)
+        columns = {c["name"] for c in inspect(engine).get_columns("mentorflow_relationships")}
+        assert {"standing", "standing_seq", "standing_format", "standing_at", "recheck_at"} <= columns
+        assert "mentorflow_phase_stays" in inspect(engine).get_table_names()
+        assert Mentorflow(engine).audit() == []
+    finally:
+        engine.dispose()
