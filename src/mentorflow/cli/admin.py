@@ -299,7 +299,10 @@ def audit(
 @format_option()
 @pass_context
 def tick(obj: Context, dry_run: bool, output_format: str) -> None:
-    """Fire every due timed transition (as the system); safe to run repeatedly, e.g. from cron."""
+    """Fire every due timed transition (as the system), then refresh the audit's standing cache.
+
+    Safe to run repeatedly and from several servers at once, e.g. daily from cron.
+    """
     events = obj.mf.tick(dry_run=dry_run)
     if output_format == "json":
         emit_json([event.model_dump(mode="json") for event in events])
