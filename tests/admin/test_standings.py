@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from mentorflow import Actor, Mentorflow, Standing
+from mentorflow import Actor, Mentorflow, Standing, StorageError
 from mentorflow.audit import FORMAT, encode_standing
 from mentorflow.demo import build_demo
 from mentorflow.store import queries, standings
@@ -213,3 +213,14 @@ def test_concurrent_refreshes_record_each_stay_once(
     for thread in threads:
         thread.join()
     assert_cache_agrees(demo)
+
+
+def test_a_corrupt_state_behind_a_fresh_cache_is_still_reported(mf: Mentorflow) -> None:
+    """An edited state is reported as a corrupt row, even where the cache would otherwise answer for it."""
+    rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=Actor.admin()).id
+    mf.refresh()
+    with mf.engine.begin() as connection:
+        connection.execute(text("UPDATE mentorflow_relationships SET state = 'limbo' WHERE id = :id"), {"id": rel_id})
+    with pytest.raises(StorageError, match="is in state 'limbo'") as caught:
+        mf.audit()
+    assert caught.value.code == "storage.corrupt_row"
