@@ -35,7 +35,7 @@ def _both(connection: Connection, prepared: Prepared, values: dict[str, Any]) ->
 def test_prepared_reads_the_values_sqlalchemy_reads(mf: Mentorflow, signed: str) -> None:
     """Times, booleans and numbers read on the DBAPI cursor equal what Connection.execute returns."""
     with mf.engine.connect() as connection, connection.begin():
-        for statement in (repo.SELECT_HEAD, *repo.DETAILS_OF_ONE):
+        for statement in (repo.SELECT_HEAD, repo.DETAILS_OF_ONE):
             direct, through = _both(connection, Prepared(statement), {"id": signed})
             assert direct == through
             assert direct
@@ -64,36 +64,23 @@ def test_a_lost_compare_and_set_touches_no_row(mf: Mentorflow, signed: str) -> N
         connection.rollback()
 
 
-def _tables(statements: list[str]) -> list[tuple[str, str]]:
-    """(verb, table) of each statement, e.g. ("UPDATE", "mentorflow_relationships")."""
-    found = []
-    for statement in statements:
-        words = statement.replace("\n", " ").split()
-        table = words[1] if words[0] == "UPDATE" else words[words.index("FROM" if words[0] == "SELECT" else "INTO") + 1]
-        found.append((words[0], table))
-    return found
-
-
 def test_statement_listeners_see_every_statement_of_a_write(mf: Mentorflow, signed: str) -> None:
     """A platform tracing cursor executions sees a fire's reads and writes: those take SQLAlchemy's path."""
     seen: list[str] = []
 
     def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
+        seen.append(" ".join(statement.split()))
 
     event.listen(mf.engine, "before_cursor_execute", listen)
     try:
         mf.fire(signed, "negotiate", actor="bob")
     finally:
         event.remove(mf.engine, "before_cursor_execute", listen)
-    assert set(_tables([s for s in seen if s.split()[0] in ("SELECT", "UPDATE", "INSERT")])) == {
-        ("SELECT", "mentorflow_relationships"),
-        ("SELECT", "mentorflow_participants"),
-        ("SELECT", "mentorflow_revisions"),
-        ("SELECT", "mentorflow_signatures"),
-        ("UPDATE", "mentorflow_relationships"),
-        ("INSERT", "mentorflow_events"),
-    }
+    reads = " ".join(statement for statement in seen if statement.startswith("SELECT"))
+    for table in ("relationships", "participants", "revisions", "signatures"):
+        assert f"FROM mentorflow_{table} " in reads
+    assert any(statement.startswith("UPDATE mentorflow_relationships SET") for statement in seen)
+    assert any(statement.startswith("INSERT INTO mentorflow_events") for statement in seen)
 
 
 def test_a_fire_without_listeners_skips_sqlalchemys_execution(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,18 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Dialect, Engine, Insert, Select, Update, create_engine, event, make_url
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    Dialect,
+    Engine,
+    Insert,
+    Select,
+    Update,
+    create_engine,
+    event,
+    make_url,
+)
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -124,7 +136,8 @@ def transaction(engine: Engine, session: Session | None) -> Iterator[Session]:
                     yield own
                     own.flush()  # rows added through the ORM (a start's signatures) go in before the commit
                 finally:
-                    own.close()
+                    if own.get_transaction() is not None:  # only ORM work begins one; a fire has nothing to close
+                        own.close()
         else:
             _begin_sqlite(session)
             with session.begin_nested():
@@ -195,14 +208,25 @@ def _direct(connection: Connection) -> bool:
     """Whether statements may skip SQLAlchemy's execution layer on this connection.
 
     Not when someone watches statements: cursor event listeners (tracing, query logging) and SQL echo must see
-    every statement, so those connections take the ordinary path.
+    every statement, so those connections take the ordinary path. Asking costs a few microseconds, so the answer
+    is kept for the rest of the connection's transaction.
     """
+    transaction = connection.get_transaction()
+    known = _verdicts.get(connection)
+    if known is not None and known[0] is transaction:
+        return known[1]
     dispatch = connection.dispatch
-    return not (
+    verdict = not (
         dispatch.before_cursor_execute
         or dispatch.after_cursor_execute
         or connection.engine.logger.isEnabledFor(logging.INFO)
     )
+    if transaction is not None:
+        _verdicts[connection] = (transaction, verdict)
+    return verdict
+
+
+_verdicts: weakref.WeakKeyDictionary[Connection, tuple[object, bool]] = weakref.WeakKeyDictionary()
 
 
 def _driver_sql(connection: Connection, sql: str) -> None:
@@ -219,7 +243,7 @@ def _driver_sql(connection: Connection, sql: str) -> None:
         cursor.close()
 
 
-Statement = Select[Any] | Update | Insert
+Statement = Select[Any] | CompoundSelect[Any] | Update | Insert
 
 
 class _Compiled:
@@ -237,8 +261,11 @@ class _Compiled:
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         ]
         columns = getattr(statement, "selected_columns", ())
-        self.results = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
-        self.converts = any(self.results)
+        self.results = [
+            (index, processor)
+            for index, column in enumerate(columns)
+            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+        ]
 
     def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
         if self.binds:
@@ -250,10 +277,16 @@ class _Compiled:
             return values
         return [values[name] for name in self.names]
 
-    def row(self, row: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(
-            value if convert is None else convert(value) for convert, value in zip(self.results, row, strict=True)
-        )
+    def rows(self, rows: list[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        if not self.results:
+            return [tuple(row) for row in rows]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for index, processor in self.results:
+                values[index] = processor(values[index])
+            converted.append(tuple(values))
+        return converted
 
 
 class Prepared:
@@ -286,8 +319,7 @@ class Prepared:
         if not self._direct(connection):
             return [tuple(row) for row in connection.execute(self.statement, values)]
         compiled = self._for(connection.dialect)
-        rows = self._run(connection, compiled, compiled.parameters(values), fetch=True)
-        return [compiled.row(row) for row in rows] if compiled.converts else [tuple(row) for row in rows]
+        return compiled.rows(self._run(connection, compiled, compiled.parameters(values), fetch=True))
 
     def run(self, connection: Connection, values: Mapping[str, Any]) -> int:
         """Run a write once; the number of rows it touched."""

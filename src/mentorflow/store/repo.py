@@ -14,7 +14,26 @@ from collections import namedtuple
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    Table,
+    Text,
+    bindparam,
+    insert,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from mentorflow.canonical import GENESIS, canonical_json, event_hash
@@ -115,8 +134,69 @@ def _details(match: Callable[[ColumnElement[str]], ColumnElement[bool]]) -> tupl
     )
 
 
-# An IN list costs a post-compilation step on every call; the common case, one relationship, does without.
-DETAILS_OF_ONE = _details(lambda column: column == bindparam("id"))
+def _details_of_one() -> CompoundSelect[Any]:
+    """The three detail queries of one relationship as one statement: a round trip (and a statement) for three.
+
+    The branches share columns, each filling those it has and leaving the others NULL (typed, so that the times
+    and booleans of the later branches are read as such); ``kind`` says which branch a row comes from. Ordered by
+    kind, then as the separate queries are (people by id, revisions by slot, item and number).
+    """
+
+    def row(kind: int, **columns: ColumnElement[Any]) -> Select[Any]:
+        return select(
+            literal_column(str(kind), Integer).label("kind"),
+            *(
+                columns.get(name, sql_cast(null(), type_)).label(name)
+                for name, type_ in (
+                    ("slot", String()),
+                    ("item", Integer()),
+                    ("number", Integer()),
+                    ("id", Integer()),
+                    ("person", String()),
+                    ("role", String()),
+                    ("revision_id", Integer()),
+                    ("complete", Boolean()),
+                    ("missing", Text()),
+                    ("content_hash", String()),
+                    ("submitted_by", String()),
+                    ("at", DateTime()),
+                )
+            ),
+        )
+
+    one = bindparam("id", type_=String())
+    people, revisions, signatures = _PEOPLE.c, _REVISIONS.c, _SIGNATURES.c
+    return union_all(
+        row(_PERSON, id=people.id, person=people.person, role=people.role).where(
+            people.relationship_id == one, people.left_at.is_(None)
+        ),
+        row(
+            _REVISION,
+            slot=revisions.slot,
+            item=revisions.item,
+            number=revisions.number,
+            id=revisions.id,
+            complete=revisions.complete,
+            missing=revisions.missing,
+            content_hash=revisions.content_hash,
+            submitted_by=revisions.submitted_by,
+            at=revisions.submitted_at,
+        ).where(revisions.relationship_id == one),
+        row(
+            _SIGNATURE,
+            id=signatures.id,
+            person=signatures.person,
+            role=signatures.role,
+            revision_id=signatures.revision_id,
+            at=signatures.signed_at,
+        ).where(signatures.relationship_id == one),
+    ).order_by(*(literal_column(name) for name in ("kind", "slot", "item", "number", "id")))
+
+
+_PERSON, _REVISION, _SIGNATURE = 0, 1, 2
+DETAILS_OF_ONE = _details_of_one()
+# The many-relationship form stays three queries: an IN list costs a post-compilation step on every call, which
+# the common case, one relationship, does without.
 DETAILS_OF_MANY = _details(lambda column: column.in_(bindparam("ids", expanding=True)))
 _MOVE_HEAD: dict[str, Any] = {
     "seq": bindparam("b_seq"),
@@ -134,7 +214,7 @@ UPDATE_HEAD_AND_STATE = (
 INSERT_EVENTS = insert(_EVENTS)
 _EVENT_COLUMNS = ("relationship_id", "seq", "kind", "actor", "at", "payload", "hash")
 _PREPARED_HEAD = Prepared(SELECT_HEAD)
-_PREPARED_DETAILS = tuple(Prepared(statement) for statement in DETAILS_OF_ONE)
+_PREPARED_DETAILS = Prepared(DETAILS_OF_ONE)
 _PREPARED_UPDATE_HEAD = Prepared(UPDATE_HEAD)
 _PREPARED_UPDATE_HEAD_AND_STATE = Prepared(UPDATE_HEAD_AND_STATE)
 # inline(): no RETURNING of the new id, which nobody reads (PostgreSQL would add it otherwise).
@@ -264,24 +344,34 @@ def load_snapshot(session: Session, relationship_id: str) -> Snapshot:
 
 
 def load_details(connection: Connection, by_id: dict[str, Snapshot]) -> None:
-    """Participants, revisions and signatures of the given snapshots, in three queries."""
-    run: Callable[[int], Iterable[Any]]
-    if len(by_id) == 1:
-        params: dict[str, Any] = {"id": next(iter(by_id))}
-
-        def run(which: int) -> Iterable[Any]:
-            return _PREPARED_DETAILS[which].rows(connection, params)
-
-    else:
+    """Participants, revisions and signatures of the given snapshots: one query for one, three for many."""
+    if len(by_id) != 1:
         params = {"ids": list(by_id)}
+        people, revisions, signatures = (connection.execute(query, params) for query in DETAILS_OF_MANY)
+        _fill(by_id, people, revisions, signatures)
+        return
+    rel_id = next(iter(by_id))
+    rows = _PREPARED_DETAILS.rows(connection, {"id": rel_id})
+    _fill(
+        by_id,
+        [(rel_id, person, role) for kind, *_, person, role, _, _, _, _, _, _ in rows if kind == _PERSON],
+        [
+            (rev_id, rel_id, slot, item, number, complete, missing, content_hash, by, at)
+            for kind, slot, item, number, rev_id, _, _, _, complete, missing, content_hash, by, at in rows
+            if kind == _REVISION
+        ],
+        [(rev_id, person, role, at) for kind, *_, person, role, rev_id, _, _, _, _, at in rows if kind == _SIGNATURE],
+    )
 
-        def run(which: int) -> Iterable[Any]:
-            return connection.execute(DETAILS_OF_MANY[which], params)
 
-    for rel_id, person, role in run(0):
+def _fill(
+    by_id: dict[str, Snapshot], people: Iterable[Any], revisions: Iterable[Any], signatures: Iterable[Any]
+) -> None:
+    """Add detail rows to their snapshots: people in order, revisions in order, then the latest's signatures."""
+    for rel_id, person, role in people:
         by_id[rel_id].add_participant(person, role)
     views: dict[int, tuple[str, str, int]] = {}
-    for rev_id, rel_id, slot, item, number, complete, missing, content_hash, by, at in run(1):
+    for rev_id, rel_id, slot, item, number, complete, missing, content_hash, by, at in revisions:
         view = RevisionView(
             number, complete, [] if missing == "[]" else json.loads(missing), content_hash, by, from_db(at)
         )
@@ -290,7 +380,7 @@ def load_details(connection: Connection, by_id: dict[str, Snapshot]) -> None:
     if not views:
         return
     latest = _latest_ids(views)
-    for rev_id, person, role, at in run(2):
+    for rev_id, person, role, at in signatures:
         # Under READ COMMITTED a revision committed after the query above may already have signatures here;
         # it is not part of this snapshot (a write based on it fails its compare-and-set and is retried).
         key = views.get(rev_id)
@@ -549,7 +639,8 @@ def _finish(
 def to_event_values(
     relationship_id: str, seq: int, kind: str, actor: str, at: dt.datetime, payload: str, hash_: str
 ) -> Event:
-    return Event(
+    # Every value comes typed from our own columns or from json.loads: there is nothing for pydantic to check.
+    return Event.model_construct(
         relationship=relationship_id,
         seq=seq,
         kind=kind,
