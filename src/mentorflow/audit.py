@@ -263,10 +263,10 @@ class StandingDecoder:
         return _standing(
             {
                 "id": rel_id,
-                "workflow": workflow,
+                "workflow": intern(workflow),
                 "workflow_version": version,
-                "program": program,
-                "state": state_name,
+                "program": None if program is None else intern(program),
+                "state": intern(state_name),
                 "phase": state[0],
                 "final": state[1],
                 "days_in_state": _days(naive - _moment(entered_at)),
