@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+import orjson
 from pydantic import BaseModel
 
 from mentorflow.definitions import Bundle
@@ -221,11 +222,6 @@ _blocker = _builder(StandingBlocker)
 _obligation = _builder(ObligationState)
 
 
-def _moment(value: dt.datetime | str) -> dt.datetime:
-    """A stored (naive UTC) time as the driver gave it: a datetime, or SQLite's ISO text."""
-    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
-
-
 class StandingDecoder:
     """Audit rows from cached standings, at one audit's moment.
 
@@ -249,17 +245,23 @@ class StandingDecoder:
             self._states[key] = None if found is None else (found.phase, found.final)
         return self._states[key]
 
-    def decode(self, row: tuple[Any, ...]) -> Standing | None:
-        """The audit row of a relationship from ``store.standings.audit_rows``; None when the cache has no answer."""
-        rel_id, definition_hash, workflow, version, program, state_name, entered_at, last_event_at, body = row
-        if body is None:
+    def decode(self, row: Sequence[Any]) -> Standing | None:
+        """The audit row of a relationship from ``store.standings.audit_rows``; None when the cache has no answer.
+
+        This runs once per relationship of an audit, so it is written for speed: orjson, interned names, one
+        lookup per state, and day counts from ``timedelta.days`` (the same floor as ``_days`` for the positive
+        spans it clamps at zero).
+        """
+        rel_id, definition_hash, workflow, version, program, state_name, entered_at, last_event_at, cached = row
+        if cached is None:
             return None
-        state = self.state(definition_hash, state_name)
+        state = self._states.get((definition_hash, state_name)) or self.state(definition_hash, state_name)
         if state is None:
             return None  # evaluated from the snapshot instead, which reports the corrupt row
-        people, following, blockers, obligations = json.loads(body)
+        people, following, blockers, obligations = orjson.loads(cached)
         naive, intern, now = self.naive, sys.intern, self.now
-        last = _moment(last_event_at)
+        last = last_event_at if last_event_at.__class__ is dt.datetime else dt.datetime.fromisoformat(last_event_at)
+        entered = entered_at if entered_at.__class__ is dt.datetime else dt.datetime.fromisoformat(entered_at)
         return _standing(
             {
                 "id": rel_id,
@@ -269,7 +271,7 @@ class StandingDecoder:
                 "state": intern(state_name),
                 "phase": state[0],
                 "final": state[1],
-                "days_in_state": _days(naive - _moment(entered_at)),
+                "days_in_state": max(0, (naive - entered).days),
                 "participants": [_participant({"person": person, "role": intern(role)}) for person, role in people],
                 "next": [intern(trigger) for trigger in following],
                 "blockers": [
@@ -282,14 +284,18 @@ class StandingDecoder:
                         }
                     )
                     for trigger, code, message, requirement in blockers
-                ],
+                ]
+                if blockers
+                else [],
                 "overdue": [
                     _obligation({"requirement": intern(label), "due_at": due, "met": False, "overdue": True})
                     for label, due_at, met in obligations
                     if not met and now > (due := dt.datetime.fromisoformat(due_at))
-                ],
+                ]
+                if obligations
+                else [],
                 "last_activity_at": last.replace(tzinfo=dt.UTC),
-                "stalled_days": _days(naive - last),
+                "stalled_days": max(0, (naive - last).days),
             }
         )
 
@@ -297,7 +303,7 @@ class StandingDecoder:
         """One shared dict per distinct requirement, as evaluation gives them, rather than one per blocker."""
         found = self._requirements.get(text)
         if found is None:
-            found = self._requirements[text] = json.loads(text)
+            found = self._requirements[text] = orjson.loads(text)
         return found
 
 

@@ -8,7 +8,7 @@ is never trusted, whoever wrote it and whenever.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -88,7 +88,7 @@ def _text(column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 def audit_rows(
     session: Session, now: dt.datetime, current_format: int, **filters: str | None
-) -> Iterator[tuple[Any, ...]]:
+) -> Iterable[Sequence[Any]]:
     """(id, definition hash, workflow, version, program, state, entered_at, last_event_at, cached standing) of
     every matching relationship, oldest first; the cached standing is None where it does not hold at ``now``."""
     columns = (
@@ -103,8 +103,7 @@ def audit_rows(
         case((fresh_clause(now, current_format), _REL.c.standing), else_=None).label("standing"),
     )
     query = _filtered(select(*columns), filters).order_by(_REL.c.started_at, _REL.c.id)
-    for row in session.connection().execute(query.execution_options(yield_per=2000)):
-        yield tuple(row)
+    return session.connection().execute(query.execution_options(yield_per=2000))
 
 
 def _outdated(now: dt.datetime, current_format: int) -> ColumnElement[bool]:
