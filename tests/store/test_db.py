@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, S
 from sqlalchemy.orm import Session
 
 from mentorflow import Actor, ConcurrencyConflict, Mentorflow, MentorflowError, StorageError
-from mentorflow.store import after_commit, read, repo
+from mentorflow.store import after_commit, read, repo, transaction
 from mentorflow.store.db import from_db, to_db, translated
 from mentorflow.store.tables import Base, Definition, RelationshipRow
 from tests.conftest import Database, MakeMentorflow
@@ -216,3 +216,30 @@ def test_a_write_is_all_or_nothing(mf: Mentorflow, monkeypatch: pytest.MonkeyPat
     assert [e.kind for e in mf.history(rel_id)] == ["started"]
     assert mf.status(rel_id).artifacts == []
     assert mf.verify().ok
+
+
+def test_a_write_session_passed_back_as_a_callers_session_notifies_after_its_commit(mf: Mentorflow) -> None:
+    """The session of a write (as the demo uses it) commits its rows and then runs the subscribers, in that order."""
+    heard: list[str] = []
+    mf.subscribe(lambda event: heard.append(event.kind))
+    with transaction(mf.engine, None) as session:
+        rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN, session=session).id
+        assert heard == []
+    assert heard == ["started"]
+    assert mf.status(rel_id).state == "preparing"
+
+
+def test_a_failed_write_session_keeps_nothing_and_tells_nobody(mf: Mentorflow) -> None:
+    """When the work in a write's session fails, its rows roll back and the subscribers hear nothing."""
+    heard: list[str] = []
+    mf.subscribe(lambda event: heard.append(event.kind))
+
+    def platform_work() -> None:
+        with transaction(mf.engine, None) as session:
+            mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN, id="r-gone", session=session)
+            raise RuntimeError("platform failed")
+
+    with pytest.raises(RuntimeError, match="platform failed"):
+        platform_work()
+    assert heard == []
+    assert list(mf.relationship_ids()) == []

@@ -134,9 +134,12 @@ def transaction(engine: Engine, session: Session | None) -> Iterator[Session]:
                 own = _OwnSession(connection)
                 try:
                     yield own
-                    own.flush()  # rows added through the ORM (a start's signatures) go in before the commit
+                    # Used as a Session (ORM rows, or passed back to mentorflow as a caller's session): the session
+                    # commits, so that its rows are flushed first and its after_commit hooks run after the commit.
+                    if own.get_transaction() is not None:
+                        own.commit()
                 finally:
-                    if own.get_transaction() is not None:  # only ORM work begins one; a fire has nothing to close
+                    if own.get_transaction() is not None:  # it failed half-way: the session rolls back
                         own.close()
         else:
             _begin_sqlite(session)
@@ -148,12 +151,14 @@ class _OwnSession(Session):
     """The session of a write mentorflow commits itself: a Session over one Connection already in a transaction.
 
     The hot path needs only the connection, which ``connection()`` hands over directly: asking a Session for it
-    costs as much as running a statement. ORM work, rarer (starting a relationship), joins the same transaction.
-    Committing is the connection's business: this session never commits it.
+    costs as much as running a statement. A write that never uses the session as one (a fire) leaves the commit
+    to the connection; ORM work (starting a relationship) or use as a caller's session begins the session's own
+    transaction, which takes over the connection's (``control_fully``), so that committing the session commits
+    the connection and runs its ``after_commit`` hooks.
     """
 
     def __init__(self, connection: Connection) -> None:
-        super().__init__(bind=connection, expire_on_commit=False)
+        super().__init__(bind=connection, expire_on_commit=False, join_transaction_mode="control_fully")
         self._own_connection = connection
 
     def connection(self, bind_arguments: Any | None = None, execution_options: Any | None = None) -> Connection:
