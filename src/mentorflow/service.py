@@ -8,7 +8,6 @@ of times, re-reading and re-evaluating requirements each time. Subscribers hear 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gc
 import random
 import time
@@ -88,14 +87,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _ranked_figures(ranks: list[tuple[int, int, float]]) -> tuple[int, float, float]:
-    """(samples, median, 90th percentile) from the ranked stays ``store.standings.stay_ranks`` picked out."""
-    count = ranks[0][0]
-    by_rank = {rank: days for _, rank, days in ranks}
-    median = (by_rank[(count + 1) // 2] + by_rank[(count + 2) // 2]) / 2
-    return count, median, by_rank[percentile_rank(count, 9)]
 
 
 def _utcnow() -> dt.datetime:
@@ -453,20 +444,20 @@ class Mentorflow:
         self, reading: store.Session, now: dt.datetime, phase: str | None, filters: dict[str, str | None]
     ) -> Tallies:
         """A summary's inputs: SQL over the standings cache where it holds, evaluation where it does not."""
-        bundle = functools.partial(repo.bundle_by_hash, reading)
+        hashes = {
+            (workflow, version): definition_hash for workflow, version, _, definition_hash in repo.definitions(reading)
+        }
         tallies = Tallies()
         pairs: list[tuple[str, str]] = []
-        for definition_hash, state, program, count, blocked, overdue, _ in standings.groups(
-            reading, now, FORMAT, **filters
-        ):
-            workflow = bundle(definition_hash).workflow
+        for name, version, state, program, count in standings.counts(reading, **filters):
+            definition_hash = hashes[(name, version)]
+            workflow = repo.bundle_by_hash(reading, definition_hash).workflow
             if phase is None or workflow.states[state].phase == phase:
                 pairs.append((definition_hash, state))
                 tallies.groups.append(Group(workflow, state, program, count))
-                tallies.blocked += blocked
-                tallies.overdue += overdue
         restrict = None if phase is None else pairs
-        outdated = standings.outdated(reading, now, FORMAT, restrict, **filters)
+        tallies.blocked, tallies.overdue, stale = standings.totals(reading, now, FORMAT, restrict, **filters)
+        outdated = standings.outdated(reading, now, FORMAT, restrict, **filters) if stale else []
         for snapshot in queries.load_snapshots(reading, ids=[rel_id for rel_id, _ in outdated]):
             standing = build_standing(snapshot, now, self.guards)
             tallies.blocked += standing.blocked
@@ -490,11 +481,16 @@ class Mentorflow:
         for name, phase, count in standings.reached(reading, FORMAT, restrict, checked=checked, **filters):
             tallies.reached[(name, phase)] += count
         if not unrecorded:
-            middle: dict[tuple[str, str], list[tuple[int, int, float]]] = {}
-            ranks = standings.stay_ranks(reading, FORMAT, restrict, checked=checked, **filters)
-            for name, phase, count, rank, days in ranks:
-                middle.setdefault((name, phase), []).append((count, rank, days))
-            tallies.phase_days = {key: _ranked_figures(ranks) for key, ranks in middle.items()}
+            for name, phase, count in standings.stay_counts(reading, FORMAT, restrict, checked=checked, **filters):
+                ranks = {(count + 1) // 2, (count + 2) // 2, percentile_rank(count, 9)}
+                at_rank = {
+                    rank: standings.stay_at_rank(
+                        reading, FORMAT, restrict, checked=checked, group=(name, phase), rank=rank, **filters
+                    )
+                    for rank in ranks
+                }
+                median = (at_rank[(count + 1) // 2] + at_rank[(count + 2) // 2]) / 2
+                tallies.phase_days[(name, phase)] = (count, median, at_rank[percentile_rank(count, 9)])
             return
         stays: dict[tuple[str, str], list[float]] = {}
         for name, phase, days in standings.stay_days(reading, FORMAT, restrict, **filters):

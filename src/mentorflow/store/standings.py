@@ -37,14 +37,16 @@ from mentorflow.store.tables import PhaseStayRow, RelationshipRow
 __all__ = [
     "Pairs",
     "audit_rows",
+    "counts",
     "fresh_clause",
-    "groups",
     "outdated",
     "reached",
     "save",
     "stale_ids",
+    "stay_at_rank",
+    "stay_counts",
     "stay_days",
-    "stay_ranks",
+    "totals",
 ]
 
 _REL = cast("Table", RelationshipRow.__table__)
@@ -160,28 +162,36 @@ def _db(value: object) -> object:
 # -- summary tallies ------------------------------------------------------------------------------------------------
 
 
-def groups(
-    session: Session, now: dt.datetime, current_format: int, **filters: str | None
-) -> list[tuple[str, str, str | None, int, int, int, int]]:
-    """(definition hash, state, program, relationships, blocked, overdue, outdated) per group.
+def counts(session: Session, **filters: str | None) -> list[tuple[str, int, str, str | None, int]]:
+    """(workflow, version, state, program, relationships) per group, read from the covering index alone."""
+    key = (_REL.c.workflow, _REL.c.state, _REL.c.workflow_version, _REL.c.program)
+    query = _filtered(select(*key, func.count()), filters).group_by(*key)
+    return [(w, v, s, p, int(n)) for w, s, v, p, n in session.connection().execute(query)]
+
+
+def totals(
+    session: Session, now: dt.datetime, current_format: int, pairs: Pairs, **filters: str | None
+) -> tuple[int, int, int]:
+    """(blocked, overdue, outdated) over the matching relationships.
 
     ``blocked`` and ``overdue`` count only relationships whose cached standing holds; ``outdated`` counts the
     others, which the caller evaluates.
     """
     fresh = fresh_clause(now, current_format)
-    query = _filtered(
-        select(
-            _REL.c.definition_hash,
-            _REL.c.state,
-            _REL.c.program,
-            func.count(),
-            func.sum(case((and_(fresh, _REL.c.blocked), 1), else_=0)),
-            func.sum(case((and_(fresh, _REL.c.overdue_from < to_db(now)), 1), else_=0)),
-            func.sum(case((fresh, 0), else_=1)),
+    query = _pairs(
+        _filtered(
+            select(
+                func.sum(case((and_(fresh, _REL.c.blocked), 1), else_=0)),
+                func.sum(case((and_(fresh, _REL.c.overdue_from < to_db(now)), 1), else_=0)),
+                func.sum(case((fresh, 0), else_=1)),
+            ),
+            filters,
         ),
-        filters,
-    ).group_by(_REL.c.definition_hash, _REL.c.state, _REL.c.program)
-    return [(h, s, p, int(n), int(b), int(o), int(x)) for h, s, p, n, b, o, x in session.connection().execute(query)]
+        pairs,
+        _REL,
+    )
+    blocked, overdue, outdated_count = session.connection().execute(query).one()
+    return int(blocked or 0), int(overdue or 0), int(outdated_count or 0)
 
 
 def outdated(
@@ -243,32 +253,47 @@ def stay_days(
     return [(workflow, phase, float(days)) for workflow, phase, days in session.connection().execute(query)]
 
 
-def stay_ranks(
+def stay_counts(
     session: Session, current_format: int, pairs: Pairs, *, checked: bool, **filters: str | None
-) -> list[tuple[str, str, int, int, float]]:
-    """(workflow, phase, stays, rank, days) of only the ranked stays a median and a 90th percentile need.
-
-    For when every relationship summarised has its stays recorded. Window functions rank each phase's stays by
-    days in the database, so a summary reads a few rows per phase rather than every stay: ranks ``(n+1)/2`` and
-    ``(n+2)/2`` (the median's one or two middle values) and ``ceil(0.9 n)`` (the nearest-rank 90th percentile).
-    """
-    partition = (_STAYS.c.workflow, _STAYS.c.phase)
-    ranked = _stays(
-        select(
-            _STAYS.c.workflow,
-            _STAYS.c.phase,
-            _STAYS.c.days,
-            func.row_number().over(partition_by=partition, order_by=_STAYS.c.days).label("rank"),
-            func.count().over(partition_by=partition).label("stays"),
-        ).where(_STAYS.c.days.is_not(None)),
+) -> list[tuple[str, str, int]]:
+    """(workflow, phase, completed stays) over the recorded phase stays."""
+    query = _stays(
+        select(_STAYS.c.workflow, _STAYS.c.phase, func.count()).where(_STAYS.c.days.is_not(None)),
         checked=checked,
         current_format=current_format,
         pairs=pairs,
         filters=filters,
-    ).subquery()
-    n = ranked.c.stays
-    query = select(ranked.c.workflow, ranked.c.phase, n, ranked.c.rank, ranked.c.days).where(
-        or_(ranked.c.rank == (n + 1) // 2, ranked.c.rank == (n + 2) // 2, ranked.c.rank == (9 * n + 9) // 10)
+    ).group_by(_STAYS.c.workflow, _STAYS.c.phase)
+    return [(workflow, phase, int(count)) for workflow, phase, count in session.connection().execute(query)]
+
+
+def stay_at_rank(
+    session: Session,
+    current_format: int,
+    pairs: Pairs,
+    *,
+    checked: bool,
+    group: tuple[str, str],
+    rank: int,
+    **filters: str | None,
+) -> float:
+    """The days of the ``rank``-th shortest completed stay (1-based) in ``group``, a (workflow, phase).
+
+    A median and a percentile need two or three ranks per phase. Walking the (workflow, phase, days) index to
+    each costs far less than ranking every stay with a window function, which sorts them all.
+    """
+    query = (
+        _stays(
+            select(_STAYS.c.days).where(
+                _STAYS.c.workflow == group[0], _STAYS.c.phase == group[1], _STAYS.c.days.is_not(None)
+            ),
+            checked=checked,
+            current_format=current_format,
+            pairs=pairs,
+            filters=filters,
+        )
+        .order_by(_STAYS.c.days)
+        .limit(1)
+        .offset(rank - 1)
     )
-    rows = session.connection().execute(query)
-    return [(w, p, int(count), int(rank), float(days)) for w, p, count, rank, days in rows]
+    return float(session.connection().execute(query).scalar_one())

@@ -70,7 +70,8 @@ class RelationshipRow(Base):
 
     __tablename__ = "mentorflow_relationships"
     __table_args__ = (
-        Index("ix_mentorflow_relationships_workflow_state", "workflow", "state"),
+        # Also covers a summary's counts (GROUP BY in this order needs neither the table nor a sort).
+        Index("ix_mentorflow_relationships_workflow_state", "workflow", "state", "workflow_version", "program"),
         Index("ix_mentorflow_relationships_program", "program"),
     )
 

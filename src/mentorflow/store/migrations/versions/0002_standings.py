@@ -33,6 +33,11 @@ def upgrade() -> None:
     with op.batch_alter_table("mentorflow_relationships", schema=None) as batch_op:
         for name, kind in _CACHE:
             batch_op.add_column(sa.Column(name, kind, nullable=True))
+        # Widened to cover a summary's counts: grouping in index order needs neither the table nor a sort.
+        batch_op.drop_index("ix_mentorflow_relationships_workflow_state")
+        batch_op.create_index(
+            "ix_mentorflow_relationships_workflow_state", ["workflow", "state", "workflow_version", "program"]
+        )
     op.create_table(
         "mentorflow_phase_stays",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -62,5 +67,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_mentorflow_phase_stays_relationship")
     op.drop_table("mentorflow_phase_stays")
     with op.batch_alter_table("mentorflow_relationships", schema=None) as batch_op:
+        batch_op.drop_index("ix_mentorflow_relationships_workflow_state")
+        batch_op.create_index("ix_mentorflow_relationships_workflow_state", ["workflow", "state"])
         for name, _ in reversed(_CACHE):
             batch_op.drop_column(name)
