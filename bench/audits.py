@@ -35,16 +35,25 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def child(url: str) -> None:
-    """Run in a subprocess: one audit over the whole database, printed as JSON."""
+def child(url: str, mode: str) -> None:
+    """Run in a subprocess: one audit over the whole database, printed as JSON.
+
+    ``list`` keeps every row, as ``mf.audit()`` returns them; ``stream`` writes each row as CSV to nowhere as it
+    comes, as ``mentorflow audit --format csv`` does (through ``mf.iter_audit()``).
+    """
     from mentorflow import Mentorflow  # noqa: PLC0415 - the import is part of what is measured
+    from mentorflow.cli.admin import _csv_lines  # noqa: PLC0415
 
     quiet()
     after_import = _peak_rss_mb()
     mf = Mentorflow(url, clock=lambda: AS_OF)
     mf.audit(**WARMUP_FILTER)
     rows: list[Any] = []
-    seconds = timed(lambda: rows.extend(mf.audit()))
+    if mode == "list":
+        seconds = timed(lambda: rows.extend(mf.audit()))
+    else:
+        seconds = timed(lambda: rows.extend(1 for _ in _csv_lines(mf.iter_audit())))
+        rows = rows[:-1]  # the last piece written is the end of the CSV, not a row
     print(
         json.dumps(
             {"seconds": seconds, "rows": len(rows), "rss_after_import_mb": after_import, "peak_rss_mb": _peak_rss_mb()}
@@ -52,16 +61,19 @@ def child(url: str) -> None:
     )
 
 
-def audit_runs(path: Path, scale: Scale, watch: Stopwatch) -> dict[str, float]:
+def audit_runs(path: Path, scale: Scale, watch: Stopwatch, mode: str = "list") -> dict[str, float]:
     """Median audit seconds and RSS figures over ``scale.runs`` fresh processes, each warmed up on a small audit."""
     runs = []
     for run in range(scale.runs):
         output = subprocess.run(
-            [sys.executable, str(BENCH / "audits.py"), f"sqlite:///{path}"], check=True, capture_output=True, text=True
+            [sys.executable, str(BENCH / "audits.py"), f"sqlite:///{path}", mode],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         runs.append(json.loads(output.strip().splitlines()[-1]))
         watch.say(
-            f"audit run {run + 1}: {runs[-1]['seconds']:.2f} s for {runs[-1]['rows']} rows, "
+            f"audit ({mode}) run {run + 1}: {runs[-1]['seconds']:.2f} s for {runs[-1]['rows']} rows, "
             f"peak {runs[-1]['peak_rss_mb']:.0f} MB"
         )
     return {key: median([run[key] for run in runs]) for key in runs[0]}
@@ -120,4 +132,4 @@ def summary_runs(path: Path, scale: Scale, watch: Stopwatch) -> tuple[float, flo
 
 
 if __name__ == "__main__":
-    child(sys.argv[1])
+    child(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "list")

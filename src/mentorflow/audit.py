@@ -39,6 +39,7 @@ __all__ = [
     "build_status",
     "encode_standing",
     "filter_standings",
+    "matches",
     "obligations_of",
     "phase_history",
 ]
@@ -128,6 +129,23 @@ def build_standing(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, Gu
     )
 
 
+def matches(
+    standing: Standing,
+    *,
+    phase: str | None = None,
+    stalled_days: int | None = None,
+    overdue: bool = False,
+    blocked: bool = False,
+) -> bool:
+    """Whether a row is one an administrator asked for; ``blocked`` means nothing can move without a reason."""
+    return (
+        (phase is None or standing.phase == phase)
+        and (stalled_days is None or standing.stalled(stalled_days))
+        and (not overdue or bool(standing.overdue))
+        and (not blocked or standing.blocked)
+    )
+
+
 def filter_standings(
     standings: Iterable[Standing],
     *,
@@ -136,19 +154,10 @@ def filter_standings(
     overdue: bool = False,
     blocked: bool = False,
 ) -> list[Standing]:
-    """Keep the rows an administrator asked for; ``blocked`` means nothing can move without a reason."""
-    kept = []
-    for standing in standings:
-        if phase is not None and standing.phase != phase:
-            continue
-        if stalled_days is not None and not standing.stalled(stalled_days):
-            continue
-        if overdue and not standing.overdue:
-            continue
-        if blocked and not standing.blocked:
-            continue
-        kept.append(standing)
-    return kept
+    """The rows an administrator asked for (see ``matches``)."""
+    return [
+        s for s in standings if matches(s, phase=phase, stalled_days=stalled_days, overdue=overdue, blocked=blocked)
+    ]
 
 
 # -- the standings cache --------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from mentorflow.audit import (
     build_status,
     encode_standing,
     filter_standings,
+    matches,
     phase_history,
 )
 from mentorflow.definitions import Registry, Workflow
@@ -344,6 +345,35 @@ class Mentorflow:
         session: store.SessionLike | None = None,
     ) -> list[Standing]:
         """Where every matching relationship stands: next triggers, blockers, overdue obligations, activity."""
+        rows = self.iter_audit(
+            workflow=workflow,
+            program=program,
+            state=state,
+            phase=phase,
+            stalled_days=stalled_days,
+            overdue=overdue,
+            blocked=blocked,
+            session=session,
+        )
+        with _collector_paused():
+            return list(rows)
+
+    def iter_audit(
+        self,
+        *,
+        workflow: str | None = None,
+        program: str | None = None,
+        state: str | None = None,
+        phase: str | None = None,
+        stalled_days: int | None = None,
+        overdue: bool = False,
+        blocked: bool = False,
+        session: store.SessionLike | None = None,
+    ) -> Iterator[Standing]:
+        """The rows of ``audit`` one at a time, oldest first, in flat memory however many there are.
+
+        The read stays open until the iterator is exhausted or closed; the arguments are checked at the call.
+        """
         if stalled_days is not None and (
             not isinstance(stalled_days, int) or isinstance(stalled_days, bool) or stalled_days < 0
         ):
@@ -352,24 +382,38 @@ class Mentorflow:
             )
         _check_filters(workflow=workflow, program=program, state=state, phase=phase)
         now = self.now()
-        with store.read(self.engine, session) as reading:
-            rows = self._standings(reading, now, workflow=workflow, program=program, state=state)
-        return filter_standings(rows, phase=phase, stalled_days=stalled_days, overdue=overdue, blocked=blocked)
+        filters = {"workflow": workflow, "program": program, "state": state}
 
-    def _standings(self, reading: store.Session, now: dt.datetime, **filters: str | None) -> list[Standing]:
-        """Audit rows from the standings cache, evaluating from the snapshot each relationship it has no answer for."""
+        def rows() -> Iterator[Standing]:
+            with store.read(self.engine, session) as reading:
+                for standing in self._standings(reading, now, **filters):
+                    if matches(standing, phase=phase, stalled_days=stalled_days, overdue=overdue, blocked=blocked):
+                        yield standing
+
+        return rows()
+
+    def _standings(self, reading: store.Session, now: dt.datetime, **filters: str | None) -> Iterator[Standing]:
+        """Audit rows from the standing cache, evaluating from the snapshot each relationship it has no answer
+        for, a chunk at a time."""
         decoder = StandingDecoder(now, lambda definition_hash: repo.bundle_by_hash(reading, definition_hash))
-        rows: list[Standing | None] = []
+        chunk: list[Standing | None] = []
         outdated: dict[str, int] = {}
-        with _collector_paused():
-            for row in standings.audit_rows(reading, now, FORMAT, **filters):
-                standing = decoder.decode(row)
-                if standing is None:
-                    outdated[row[0]] = len(rows)
-                rows.append(standing)
+        for row in standings.audit_rows(reading, now, FORMAT, **filters):
+            standing = decoder.decode(row)
+            if standing is None:
+                outdated[row[0]] = len(chunk)
+            chunk.append(standing)
+            if len(chunk) == queries.BATCH:
+                yield from self._complete(reading, now, chunk, outdated)
+                chunk, outdated = [], {}
+        yield from self._complete(reading, now, chunk, outdated)
+
+    def _complete(
+        self, reading: store.Session, now: dt.datetime, chunk: list[Standing | None], outdated: dict[str, int]
+    ) -> list[Standing]:
         for snapshot in queries.load_snapshots(reading, ids=list(outdated)):
-            rows[outdated[snapshot.id]] = build_standing(snapshot, now, self.guards)
-        return [row for row in rows if row is not None]
+            chunk[outdated[snapshot.id]] = build_standing(snapshot, now, self.guards)
+        return [row for row in chunk if row is not None]
 
     def refresh(self, *, session: store.SessionLike | None = None) -> int:
         """Bring the standing cache up to date as of now; returns how many relationships were re-evaluated.

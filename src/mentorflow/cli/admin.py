@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,8 +91,8 @@ def audit_table(standings: Sequence[Standing], width: int | None = None) -> str:
     return "\n\n".join(sections)
 
 
-def _csv_rows(standings: Sequence[Standing]) -> list[list[object]]:
-    return [
+def _csv_rows(standings: Iterable[Standing]) -> Iterator[list[object]]:
+    return (
         [
             s.id,
             s.workflow,
@@ -105,7 +107,7 @@ def _csv_rows(standings: Sequence[Standing]) -> list[list[object]]:
             s.last_activity_at.isoformat(),
         ]
         for s in standings
-    ]
+    )
 
 
 CSV_HEADERS = [
@@ -269,6 +271,18 @@ def audit(
             if output_format == "csv"
             else summary_text(summary)
         )
+    elif output_format in ("json", "csv"):
+        rows = obj.mf.iter_audit(
+            workflow=workflow,
+            program=program,
+            state=state,
+            phase=phase,
+            stalled_days=stalled_days,
+            overdue=overdue,
+            blocked=blocked,
+        )
+        _stream(_json_lines(rows) if output_format == "json" else _csv_lines(rows), output)
+        return
     else:
         standings = obj.mf.audit(
             workflow=workflow,
@@ -279,19 +293,53 @@ def audit(
             overdue=overdue,
             blocked=blocked,
         )
-        if output_format == "json":
-            text = json.dumps(
-                [standing.model_dump(mode="json") for standing in standings], indent=2, ensure_ascii=False
-            )
-        elif output_format == "csv":
-            text = render_csv(_csv_rows(standings), CSV_HEADERS)
-        else:
-            text = audit_table(standings) if standings else "no relationships match"
+        text = audit_table(standings) if standings else "no relationships match"
     if output is not None:
         output.write_text(text + "\n", encoding="utf-8")
         click.echo(f"wrote {output}")
     else:
         click.echo(text)
+
+
+def _json_lines(standings: Iterable[Standing]) -> Iterator[str]:
+    """The rows as one indented JSON array, a row at a time (the same text as dumping the whole list)."""
+    opened = False
+    for standing in standings:
+        item = json.dumps(standing.model_dump(mode="json"), indent=2, ensure_ascii=False)
+        yield ("[\n" if not opened else ",\n") + "\n".join("  " + line for line in item.splitlines())
+        opened = True
+    yield "\n]\n" if opened else "[]\n"
+
+
+def _csv_lines(standings: Iterable[Standing]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADERS)
+    for row in _csv_rows(standings):
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _stream(lines: Iterator[str], output: Path | None) -> None:
+    """Write an audit as it is read, so that memory stays flat however many relationships there are.
+
+    A file is written beside its name and moved into place at the end, so a failed audit leaves no half file.
+    """
+    if output is None:
+        for line in lines:
+            click.echo(line, nl=False)
+        return
+    partial = output.with_name(output.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as file:
+            file.writelines(lines)
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    click.echo(f"wrote {output}")
 
 
 @cli.command()
@@ -359,7 +407,7 @@ def demo(obj: Context, output_format: str) -> None:
         emit_json([standing.model_dump(mode="json") for standing in standings])
         return
     if output_format == "csv":
-        click.echo(render_csv(_csv_rows(standings), CSV_HEADERS))
+        click.echo(render_csv(list(_csv_rows(standings)), CSV_HEADERS))
         return
     click.echo(audit_table(standings))
     click.echo("")
