@@ -7,7 +7,7 @@ change without breaking the shapes platforms store and send on.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -36,6 +36,11 @@ MAX_IDENTIFIER = 200
 ADMIN_PREFIX = "admin:"
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Unicode's control (Cc) and surrogate (Cs) characters: one regex, where asking ``unicodedata`` for each character
+cost a write 10-20 µs."""
+
+
 def check_identifier(value: object, what: str) -> str:
     """A person, relationship or program identifier: 1 to 200 characters, no control characters."""
     if not isinstance(value, str) or not value or value != value.strip():
@@ -47,7 +52,7 @@ def check_identifier(value: object, what: str) -> str:
         raise InvalidInput(
             f"{what} is {len(value)} characters long; the limit is {MAX_IDENTIFIER}", hint=f"Use a shorter {what}."
         )
-    if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
+    if _CONTROL.search(value):
         raise InvalidInput(f"{what} {value!r} contains control characters", hint=f"Remove them from the {what}.")
     return value
 
@@ -64,7 +69,7 @@ class Actor(_Frozen):
 
     @classmethod
     def person(cls, person: str) -> Actor:
-        return cls(kind="person", id=check_identifier(person, "person"))
+        return cls.model_construct(kind="person", id=check_identifier(person, "person"))
 
     @classmethod
     def admin(cls, person: str = "admin") -> Actor:

@@ -206,3 +206,14 @@ def test_ids_longer_than_the_columns_are_refused(make: Callable[[], Actor], mess
     with pytest.raises(MentorflowError, match=message) as caught:
         make()
     assert caught.value.code == "input.invalid"
+
+
+def test_identifiers_refuse_exactly_the_control_and_surrogate_characters() -> None:
+    """The one-regex check agrees with Unicode's categories Cc and Cs on every code point."""
+    import sys
+    import unicodedata
+
+    from mentorflow.types import _CONTROL
+
+    refused = {code for code in range(sys.maxunicode + 1) if _CONTROL.match(chr(code))}
+    assert refused == {code for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) in ("Cc", "Cs")}
