@@ -8,26 +8,20 @@ of times, re-reading and re-evaluating requirements each time. Subscribers hear 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
 
-from mentorflow import store
+from mentorflow import reads, store
 from mentorflow.audit import (
     FORMAT,
-    StandingDecoder,
-    build_standing,
     build_status,
-    encode_standing,
     filter_standings,
     matches,
-    phase_history,
 )
 from mentorflow.definitions import Registry, Workflow
 from mentorflow.engine.actions import (
@@ -45,7 +39,7 @@ from mentorflow.engine.requirements import GuardFunction
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.errors import ConcurrencyConflict, InvalidInput
 from mentorflow.store import queries, repo, standings
-from mentorflow.summary import Group, Summary, Tallies, percentile_rank, phase_figures, summarise
+from mentorflow.summary import Summary, summarise
 from mentorflow.types import (
     Actor,
     Event,
@@ -72,22 +66,6 @@ def _check_filters(**filters: str | None) -> None:
     for what, value in filters.items():
         if value is not None:
             check_identifier(value, f"{what} filter")
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while building many small acyclic objects.
-
-    An audit builds a dozen container objects per relationship, all kept; the collector would rescan the growing
-    heap again and again, which doubled the time of a 100,000-row audit. Nothing built here forms a cycle.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _utcnow() -> dt.datetime:
@@ -355,7 +333,7 @@ class Mentorflow:
             blocked=blocked,
             session=session,
         )
-        with _collector_paused():
+        with reads.collector_paused():
             return list(rows)
 
     def iter_audit(
@@ -386,34 +364,11 @@ class Mentorflow:
 
         def rows() -> Iterator[Standing]:
             with store.read(self.engine, session) as reading:
-                for standing in self._standings(reading, now, **filters):
+                for standing in reads.standing_rows(reading, now, self.guards, filters):
                     if matches(standing, phase=phase, stalled_days=stalled_days, overdue=overdue, blocked=blocked):
                         yield standing
 
         return rows()
-
-    def _standings(self, reading: store.Session, now: dt.datetime, **filters: str | None) -> Iterator[Standing]:
-        """Audit rows from the standing cache, evaluating from the snapshot each relationship it has no answer
-        for, a chunk at a time."""
-        decoder = StandingDecoder(now, lambda definition_hash: repo.bundle_by_hash(reading, definition_hash))
-        chunk: list[Standing | None] = []
-        outdated: dict[str, int] = {}
-        for row in standings.audit_rows(reading, now, FORMAT, **filters):
-            standing = decoder.decode(row)
-            if standing is None:
-                outdated[row[0]] = len(chunk)
-            chunk.append(standing)
-            if len(chunk) == queries.BATCH:
-                yield from self._complete(reading, now, chunk, outdated)
-                chunk, outdated = [], {}
-        yield from self._complete(reading, now, chunk, outdated)
-
-    def _complete(
-        self, reading: store.Session, now: dt.datetime, chunk: list[Standing | None], outdated: dict[str, int]
-    ) -> list[Standing]:
-        for snapshot in queries.load_snapshots(reading, ids=list(outdated)):
-            chunk[outdated[snapshot.id]] = build_standing(snapshot, now, self.guards)
-        return [row for row in chunk if row is not None]
 
     def refresh(self, *, session: store.SessionLike | None = None) -> int:
         """Bring the standing cache up to date as of now; returns how many relationships were re-evaluated.
@@ -427,28 +382,8 @@ class Mentorflow:
         written = 0
         for start in range(0, len(ids), queries.BATCH):
             with store.transaction(self.engine, store.caller_session(session)) as writing:
-                written += self._refresh(writing, ids[start : start + queries.BATCH], now)
+                written += reads.refresh(writing, ids[start : start + queries.BATCH], now, self.guards)
         return written
-
-    def _refresh(self, writing: store.Session, ids: list[str], now: dt.datetime) -> int:
-        snapshots = list(queries.load_snapshots(writing, ids=ids))
-        histories = queries.entries_by_relationship(writing, ids)
-        stays = []
-        for snapshot in snapshots:
-            definition = snapshot.bundle.workflow
-            reached, completed = phase_history(definition.states, histories.get(snapshot.id, []))
-            copied = {
-                "relationship_id": snapshot.id,
-                "seq": snapshot.seq,
-                "definition_hash": snapshot.bundle.hash,
-                "workflow": definition.workflow,
-                "state": snapshot.state,
-                "program": snapshot.program,
-            }
-            stays += [{**copied, "phase": phase, "days": days} for phase, days in completed]
-            stays += [{**copied, "phase": phase, "days": None} for phase in sorted(reached)]
-        return standings.save(writing, [encode_standing(s, now, self.guards) for s in snapshots], stays)
-        return len(ids)
 
     def summary(
         self,
@@ -463,7 +398,9 @@ class Mentorflow:
         _check_filters(workflow=workflow, program=program, state=state, phase=phase)
         now = self.now()
         with store.read(self.engine, session) as reading:
-            tallies = self._tallies(reading, now, phase, {"workflow": workflow, "program": program, "state": state})
+            tallies = reads.tallies(
+                reading, now, self.guards, phase, {"workflow": workflow, "program": program, "state": state}
+            )
         return summarise(tallies, now)
 
     def overview(
@@ -480,74 +417,9 @@ class Mentorflow:
         now = self.now()
         filters = {"workflow": workflow, "program": program, "state": state}
         with store.read(self.engine, session) as reading:
-            rows = filter_standings(self._standings(reading, now, **filters), phase=phase)
-            tallies = self._tallies(reading, now, phase, filters)
+            rows = filter_standings(reads.standing_rows(reading, now, self.guards, filters), phase=phase)
+            tallies = reads.tallies(reading, now, self.guards, phase, filters)
         return summarise(tallies, now), rows
-
-    def _tallies(
-        self, reading: store.Session, now: dt.datetime, phase: str | None, filters: dict[str, str | None]
-    ) -> Tallies:
-        """A summary's inputs: SQL over the standings cache where it holds, evaluation where it does not."""
-        hashes = {
-            (workflow, version): definition_hash for workflow, version, _, definition_hash in repo.definitions(reading)
-        }
-        tallies = Tallies()
-        pairs: list[tuple[str, str]] = []
-        for name, version, state, program, count in standings.counts(reading, **filters):
-            definition_hash = hashes[(name, version)]
-            workflow = repo.bundle_by_hash(reading, definition_hash).workflow
-            if phase is None or workflow.states[state].phase == phase:
-                pairs.append((definition_hash, state))
-                tallies.groups.append(Group(workflow, state, program, count))
-        restrict = None if phase is None else pairs
-        tallies.blocked, tallies.overdue, stale = standings.totals(reading, now, FORMAT, restrict, **filters)
-        outdated = standings.outdated(reading, now, FORMAT, restrict, **filters) if stale else []
-        for snapshot in queries.load_snapshots(reading, ids=[rel_id for rel_id, _ in outdated]):
-            standing = build_standing(snapshot, now, self.guards)
-            tallies.blocked += standing.blocked
-            tallies.overdue += bool(standing.overdue)
-        self._history(reading, tallies, [rel_id for rel_id, recorded in outdated if not recorded], restrict, filters)
-        return tallies
-
-    def _history(
-        self,
-        reading: store.Session,
-        tallies: Tallies,
-        unrecorded: list[str],
-        restrict: list[tuple[str, str]] | None,
-        filters: dict[str, str | None],
-    ) -> None:
-        """The funnel's reached counts and the days per phase: cached phase stays, plus the event log of
-        ``unrecorded`` relationships (those whose cached stays are missing or outdated)."""
-        # Unfiltered and with every relationship's stays recorded, the stays table needs no join to be trusted; a
-        # filter, though, would also match stays recorded before a relationship moved out of the filter.
-        checked = bool(unrecorded) or restrict is not None or any(value is not None for value in filters.values())
-        for name, phase, count in standings.reached(reading, FORMAT, restrict, checked=checked, **filters):
-            tallies.reached[(name, phase)] += count
-        if not unrecorded:
-            for name, phase, count in standings.stay_counts(reading, FORMAT, restrict, checked=checked, **filters):
-                ranks = {(count + 1) // 2, (count + 2) // 2, percentile_rank(count, 9)}
-                at_rank = {
-                    rank: standings.stay_at_rank(
-                        reading, FORMAT, restrict, checked=checked, group=(name, phase), rank=rank, **filters
-                    )
-                    for rank in ranks
-                }
-                median = (at_rank[(count + 1) // 2] + at_rank[(count + 2) // 2]) / 2
-                tallies.phase_days[(name, phase)] = (count, median, at_rank[percentile_rank(count, 9)])
-            return
-        stays: dict[tuple[str, str], list[float]] = {}
-        for name, phase, days in standings.stay_days(reading, FORMAT, restrict, **filters):
-            stays.setdefault((name, phase), []).append(days)
-        histories = queries.entries_by_relationship(reading, unrecorded)
-        for snapshot in queries.load_snapshots(reading, ids=unrecorded):
-            definition = snapshot.bundle.workflow
-            reached, completed = phase_history(definition.states, histories.get(snapshot.id, []))
-            for phase in reached:
-                tallies.reached[(definition.workflow, phase)] += 1
-            for phase, days in completed:
-                stays.setdefault((definition.workflow, phase), []).append(days)
-        tallies.phase_days = {key: phase_figures(values) for key, values in stays.items()}
 
     def verify(self, *, session: store.SessionLike | None = None) -> VerifyReport:
         """Recompute every hash chain and replay every relationship against its pinned definition."""

@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -271,28 +271,21 @@ def audit(
             if output_format == "csv"
             else summary_text(summary)
         )
-    elif output_format in ("json", "csv"):
-        rows = obj.mf.iter_audit(
-            workflow=workflow,
-            program=program,
-            state=state,
-            phase=phase,
-            stalled_days=stalled_days,
-            overdue=overdue,
-            blocked=blocked,
-        )
-        _stream(_json_lines(rows) if output_format == "json" else _csv_lines(rows), output)
-        return
     else:
-        standings = obj.mf.audit(
-            workflow=workflow,
-            program=program,
-            state=state,
-            phase=phase,
-            stalled_days=stalled_days,
-            overdue=overdue,
-            blocked=blocked,
-        )
+        filters: dict[str, Any] = {
+            "workflow": workflow,
+            "program": program,
+            "state": state,
+            "phase": phase,
+            "stalled_days": stalled_days,
+            "overdue": overdue,
+            "blocked": blocked,
+        }
+        if output_format in ("json", "csv"):
+            rows = obj.mf.iter_audit(**filters)
+            _stream(_json_lines(rows) if output_format == "json" else _csv_lines(rows), output)
+            return
+        standings = obj.mf.audit(**filters)
         text = audit_table(standings) if standings else "no relationships match"
     if output is not None:
         output.write_text(text + "\n", encoding="utf-8")

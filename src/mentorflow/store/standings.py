@@ -40,12 +40,11 @@ __all__ = [
     "counts",
     "fresh_clause",
     "outdated",
-    "reached",
     "save",
     "stale_ids",
     "stay_at_rank",
-    "stay_counts",
     "stay_days",
+    "stay_tally",
     "totals",
 ]
 
@@ -225,20 +224,6 @@ def _stays(
     return _pairs(_filtered(query.select_from(source), filters, _STAYS), pairs, _STAYS)
 
 
-def reached(
-    session: Session, current_format: int, pairs: Pairs, *, checked: bool, **filters: str | None
-) -> list[tuple[str, str, int]]:
-    """(workflow, phase, relationships that reached it) over the recorded phase stays."""
-    query = _stays(
-        select(_STAYS.c.workflow, _STAYS.c.phase, func.count()).where(_STAYS.c.days.is_(None)),
-        checked=checked,
-        current_format=current_format,
-        pairs=pairs,
-        filters=filters,
-    ).group_by(_STAYS.c.workflow, _STAYS.c.phase)
-    return [(workflow, phase, int(count)) for workflow, phase, count in session.connection().execute(query)]
-
-
 def stay_days(
     session: Session, current_format: int, pairs: Pairs, **filters: str | None
 ) -> list[tuple[str, str, float]]:
@@ -253,12 +238,13 @@ def stay_days(
     return [(workflow, phase, float(days)) for workflow, phase, days in session.connection().execute(query)]
 
 
-def stay_counts(
-    session: Session, current_format: int, pairs: Pairs, *, checked: bool, **filters: str | None
+def stay_tally(
+    session: Session, current_format: int, pairs: Pairs, *, completed: bool, checked: bool, **filters: str | None
 ) -> list[tuple[str, str, int]]:
-    """(workflow, phase, completed stays) over the recorded phase stays."""
+    """(workflow, phase, count) over the recorded phase stays: completed stays, or relationships that reached it."""
+    days = _STAYS.c.days.is_not(None) if completed else _STAYS.c.days.is_(None)
     query = _stays(
-        select(_STAYS.c.workflow, _STAYS.c.phase, func.count()).where(_STAYS.c.days.is_not(None)),
+        select(_STAYS.c.workflow, _STAYS.c.phase, func.count()).where(days),
         checked=checked,
         current_format=current_format,
         pairs=pairs,

@@ -1,0 +1,165 @@
+"""Reads over many relationships: audit rows, a summary's tallies, and the refresh of the standing cache.
+
+Each reads the standing cache where it holds (``store.standings``) and evaluates from the snapshot, as ``status``
+does, whatever the cache cannot answer, so the answers are the same with or without it; only the speed differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from mentorflow import store
+from mentorflow.audit import FORMAT, StandingDecoder, build_standing, encode_standing, phase_history
+from mentorflow.engine.requirements import GuardFunction
+from mentorflow.store import queries, repo, standings
+from mentorflow.summary import Group, Tallies, percentile_rank, phase_figures
+from mentorflow.types import Standing
+
+__all__ = ["collector_paused", "refresh", "standing_rows", "tallies"]
+
+Filters = Mapping[str, str | None]
+"""The SQL-side audit filters: ``workflow``, ``program`` and ``state``."""
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while building many small acyclic objects.
+
+    An audit builds a dozen container objects per relationship, all kept; the collector would rescan the growing
+    heap again and again, which doubled the time of a 100,000-row audit. Nothing built here forms a cycle.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def standing_rows(
+    reading: store.Session, now: dt.datetime, guards: Mapping[str, GuardFunction], filters: Filters
+) -> Iterator[Standing]:
+    """Audit rows, oldest first, a chunk at a time: decoded from the cache, or evaluated where it has no answer."""
+    decoder = StandingDecoder(now, lambda definition_hash: repo.bundle_by_hash(reading, definition_hash))
+    chunk: list[Standing | None] = []
+    outdated: dict[str, int] = {}
+    for row in standings.audit_rows(reading, now, FORMAT, **filters):
+        standing = decoder.decode(row)
+        if standing is None:
+            outdated[row[0]] = len(chunk)
+        chunk.append(standing)
+        if len(chunk) == queries.BATCH:
+            yield from _completed(reading, now, guards, chunk, outdated)
+            chunk, outdated = [], {}
+    yield from _completed(reading, now, guards, chunk, outdated)
+
+
+def _completed(
+    reading: store.Session,
+    now: dt.datetime,
+    guards: Mapping[str, GuardFunction],
+    chunk: list[Standing | None],
+    outdated: dict[str, int],
+) -> list[Standing]:
+    for snapshot in queries.load_snapshots(reading, ids=list(outdated)):
+        chunk[outdated[snapshot.id]] = build_standing(snapshot, now, guards)
+    return [row for row in chunk if row is not None]
+
+
+def refresh(writing: store.Session, ids: list[str], now: dt.datetime, guards: Mapping[str, GuardFunction]) -> int:
+    """Evaluate ``ids`` and save their standings and phase stays; returns how many were saved."""
+    snapshots = list(queries.load_snapshots(writing, ids=ids))
+    histories = queries.entries_by_relationship(writing, ids)
+    stays = []
+    for snapshot in snapshots:
+        definition = snapshot.bundle.workflow
+        reached, completed = phase_history(definition.states, histories.get(snapshot.id, []))
+        copied = {
+            "relationship_id": snapshot.id,
+            "seq": snapshot.seq,
+            "definition_hash": snapshot.bundle.hash,
+            "workflow": definition.workflow,
+            "state": snapshot.state,
+            "program": snapshot.program,
+        }
+        stays += [{**copied, "phase": phase, "days": days} for phase, days in completed]
+        stays += [{**copied, "phase": phase, "days": None} for phase in sorted(reached)]
+    return standings.save(writing, [encode_standing(s, now, guards) for s in snapshots], stays)
+
+
+def tallies(
+    reading: store.Session,
+    now: dt.datetime,
+    guards: Mapping[str, GuardFunction],
+    phase: str | None,
+    filters: Filters,
+) -> Tallies:
+    """A summary's inputs: SQL over the standing cache where it holds, evaluation where it does not."""
+    hashes = {
+        (workflow, version): definition_hash for workflow, version, _, definition_hash in repo.definitions(reading)
+    }
+    found = Tallies()
+    pairs: list[tuple[str, str]] = []
+    for name, version, state, program, count in standings.counts(reading, **filters):
+        definition_hash = hashes[(name, version)]
+        workflow = repo.bundle_by_hash(reading, definition_hash).workflow
+        if phase is None or workflow.states[state].phase == phase:
+            pairs.append((definition_hash, state))
+            found.groups.append(Group(workflow, state, program, count))
+    restrict = None if phase is None else pairs
+    found.blocked, found.overdue, stale = standings.totals(reading, now, FORMAT, restrict, **filters)
+    outdated = standings.outdated(reading, now, FORMAT, restrict, **filters) if stale else []
+    for snapshot in queries.load_snapshots(reading, ids=[rel_id for rel_id, _ in outdated]):
+        standing = build_standing(snapshot, now, guards)
+        found.blocked += standing.blocked
+        found.overdue += bool(standing.overdue)
+    _history(reading, found, [rel_id for rel_id, recorded in outdated if not recorded], restrict, filters)
+    return found
+
+
+def _history(
+    reading: store.Session,
+    found: Tallies,
+    unrecorded: list[str],
+    restrict: list[tuple[str, str]] | None,
+    filters: Filters,
+) -> None:
+    """The funnel's reached counts and the days per phase: cached phase stays, plus the event log of
+    ``unrecorded`` relationships (those whose cached stays are missing or outdated)."""
+    # Unfiltered and with every relationship's stays recorded, the stays table needs no join to be trusted; a
+    # filter, though, would also match stays recorded before a relationship moved out of the filter.
+    checked = bool(unrecorded) or restrict is not None or any(value is not None for value in filters.values())
+    for name, phase, count in standings.stay_tally(
+        reading, FORMAT, restrict, completed=False, checked=checked, **filters
+    ):
+        found.reached[(name, phase)] += count
+    if not unrecorded:
+        for name, phase, count in standings.stay_tally(
+            reading, FORMAT, restrict, completed=True, checked=checked, **filters
+        ):
+            ranks = {(count + 1) // 2, (count + 2) // 2, percentile_rank(count, 9)}
+            at_rank = {
+                rank: standings.stay_at_rank(
+                    reading, FORMAT, restrict, checked=checked, group=(name, phase), rank=rank, **filters
+                )
+                for rank in ranks
+            }
+            median = (at_rank[(count + 1) // 2] + at_rank[(count + 2) // 2]) / 2
+            found.phase_days[(name, phase)] = (count, median, at_rank[percentile_rank(count, 9)])
+        return
+    stays: dict[tuple[str, str], list[float]] = {}
+    for name, phase, days in standings.stay_days(reading, FORMAT, restrict, **filters):
+        stays.setdefault((name, phase), []).append(days)
+    histories = queries.entries_by_relationship(reading, unrecorded)
+    for snapshot in queries.load_snapshots(reading, ids=unrecorded):
+        definition = snapshot.bundle.workflow
+        reached, completed = phase_history(definition.states, histories.get(snapshot.id, []))
+        for phase in reached:
+            found.reached[(definition.workflow, phase)] += 1
+        for phase, days in completed:
+            stays.setdefault((definition.workflow, phase), []).append(days)
+    found.phase_days = {key: phase_figures(values) for key, values in stays.items()}
