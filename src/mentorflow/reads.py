@@ -7,6 +7,7 @@ does, whatever the cache cannot answer, so the answers are the same with or with
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from mentorflow import store
 from mentorflow.audit import FORMAT, StandingDecoder, build_standing, encode_standing, phase_history
 from mentorflow.engine.requirements import GuardFunction
 from mentorflow.store import queries, repo, standings
-from mentorflow.summary import Group, Tallies, percentile_rank, phase_figures
+from mentorflow.summary import Group, Tallies, phase_figures, ranked_figures
 from mentorflow.types import Standing
 
 __all__ = ["collector_paused", "refresh", "standing_rows", "tallies"]
@@ -141,15 +142,13 @@ def _history(
         for name, phase, count in standings.stay_tally(
             reading, FORMAT, restrict, completed=True, checked=checked, **filters
         ):
-            ranks = {(count + 1) // 2, (count + 2) // 2, percentile_rank(count, 9)}
-            at_rank = {
-                rank: standings.stay_at_rank(
-                    reading, FORMAT, restrict, checked=checked, group=(name, phase), rank=rank, **filters
+
+            def at_rank(rank: int, group: tuple[str, str] = (name, phase)) -> float:
+                return standings.stay_at_rank(
+                    reading, FORMAT, restrict, checked=checked, group=group, rank=rank, **filters
                 )
-                for rank in ranks
-            }
-            median = (at_rank[(count + 1) // 2] + at_rank[(count + 2) // 2]) / 2
-            found.phase_days[(name, phase)] = (count, median, at_rank[percentile_rank(count, 9)])
+
+            found.phase_days[(name, phase)] = ranked_figures(count, functools.cache(at_rank))
         return
     stays: dict[tuple[str, str], list[float]] = {}
     for name, phase, days in standings.stay_days(reading, FORMAT, restrict, **filters):

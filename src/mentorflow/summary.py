@@ -9,7 +9,6 @@ cache where it holds), and ``summarise`` turns those into the figures.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from mentorflow.definitions import Workflow
 from mentorflow.definitions.models import State
 
-__all__ = ["Group", "Summary", "Tallies", "percentile_rank", "phase_figures", "summarise"]
+__all__ = ["Group", "Summary", "Tallies", "percentile_rank", "phase_figures", "ranked_figures", "summarise"]
 
 
 class _Frozen(BaseModel):
@@ -100,11 +99,19 @@ def percentile_rank(count: int, share_tenths: int) -> int:
     return max(1, (share_tenths * count + 9) // 10)
 
 
+def ranked_figures(count: int, at_rank: Callable[[int], float]) -> tuple[int, float, float]:
+    """(samples, median, 90th percentile) of ``count`` values, given the value at each 1-based rank in order.
+
+    The median is the middle value, or the mean of the two middle ones; the percentile is the nearest rank.
+    """
+    middle = {(count + 1) // 2, (count + 2) // 2}
+    return count, sum(at_rank(rank) for rank in middle) / len(middle), at_rank(percentile_rank(count, 9))
+
+
 def phase_figures(values: list[float]) -> tuple[int, float, float]:
-    """(samples, median, 90th percentile) of the days of some stays, as the SQL of the fast path computes them."""
+    """(samples, median, 90th percentile) of the days of some stays."""
     ordered = sorted(values)
-    count = len(ordered)
-    return count, statistics.median(ordered), ordered[percentile_rank(count, 9) - 1]
+    return ranked_figures(len(ordered), lambda rank: ordered[rank - 1])
 
 
 def summarise(tallies: Tallies, now: dt.datetime) -> Summary:
