@@ -9,7 +9,7 @@ from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 
 from mentorflow import Actor, Mentorflow, StorageError
-from mentorflow.store import repo
+from mentorflow.store import statements
 from mentorflow.store.db import Prepared, translated
 from tests.conftest import Database
 from tests.content import valid
@@ -35,7 +35,7 @@ def _both(connection: Connection, prepared: Prepared, values: dict[str, Any]) ->
 def test_prepared_reads_the_values_sqlalchemy_reads(mf: Mentorflow, signed: str) -> None:
     """Times, booleans and numbers read on the DBAPI cursor equal what Connection.execute returns."""
     with mf.engine.connect() as connection, connection.begin():
-        for statement in (repo.SELECT_HEAD, repo.DETAILS_OF_ONE):
+        for statement in (statements.SELECT_HEAD, statements.DETAILS_OF_ONE):
             direct, through = _both(connection, Prepared(statement), {"id": signed})
             assert direct == through
             assert direct
@@ -46,11 +46,11 @@ def test_prepared_writes_what_sqlalchemy_writes(mf: Mentorflow, signed: str) -> 
     raw = text("SELECT last_event_at FROM mentorflow_relationships WHERE id = :id")  # untyped: the stored form
     with mf.engine.connect() as connection, connection.begin():
         before = connection.execute(raw, {"id": signed}).scalar_one()
-        head = Prepared(repo.SELECT_HEAD).rows(connection, {"id": signed})[0]
+        head = Prepared(statements.SELECT_HEAD).rows(connection, {"id": signed})[0]
         moved = {"b_id": signed, "b_expected": head[9], "b_seq": head[7], "b_hash": head[8], "b_at": head[6]}
-        assert Prepared(repo.UPDATE_HEAD).run(connection, {**moved, "b_next": head[9] + 1}) == 1
+        assert Prepared(statements.UPDATE_HEAD).run(connection, {**moved, "b_next": head[9] + 1}) == 1
         after = connection.execute(raw, {"id": signed}).scalar_one()
-        assert Prepared(repo.SELECT_HEAD).rows(connection, {"id": signed})[0] == (*head[:9], head[9] + 1)
+        assert Prepared(statements.SELECT_HEAD).rows(connection, {"id": signed})[0] == (*head[:9], head[9] + 1)
         connection.rollback()
     assert after == before
 
@@ -58,9 +58,9 @@ def test_prepared_writes_what_sqlalchemy_writes(mf: Mentorflow, signed: str) -> 
 def test_a_lost_compare_and_set_touches_no_row(mf: Mentorflow, signed: str) -> None:
     """The prepared update reports 0 rows when the lock version moved on, as Connection.execute would."""
     with mf.engine.connect() as connection, connection.begin():
-        head = Prepared(repo.SELECT_HEAD).rows(connection, {"id": signed})[0]
+        head = Prepared(statements.SELECT_HEAD).rows(connection, {"id": signed})[0]
         values = {"b_id": signed, "b_expected": head[-1] - 1, "b_seq": 0, "b_hash": "", "b_at": head[6], "b_next": 0}
-        assert Prepared(repo.UPDATE_HEAD).run(connection, values) == 0
+        assert Prepared(statements.UPDATE_HEAD).run(connection, values) == 0
         connection.rollback()
 
 
@@ -104,7 +104,7 @@ def test_database_errors_on_the_direct_path_are_translated(database: Database) -
     engine = create_engine(database.empty_url)
     try:
         with pytest.raises(StorageError) as caught, translated(), engine.connect() as connection, connection.begin():
-            Prepared(repo.SELECT_HEAD).rows(connection, {"id": "nobody"})
+            Prepared(statements.SELECT_HEAD).rows(connection, {"id": "nobody"})
     finally:
         engine.dispose()
     assert caught.value.code == "storage.no_schema"

@@ -1,7 +1,8 @@
 """Persistence: the only package that imports SQLAlchemy and Alembic.
 
-``db`` holds connections, transactions and migrations; ``tables`` the schema; ``repo`` the reads and writes of
-relationships and their hash-chained event log; ``queries`` the bulk reads behind audits and verification.
+``db`` holds connections, transactions and migrations; ``tables`` the schema; ``statements`` the prebuilt
+statements of the hot path; ``repo`` the reads and writes of relationships and their hash-chained event log;
+``queries`` and ``standings`` the bulk reads behind audits and verification, and the standing cache.
 """
 
 from sqlalchemy import Engine

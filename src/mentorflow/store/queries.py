@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from mentorflow.engine.snapshot import Snapshot
 from mentorflow.store.db import from_db, to_db
-from mentorflow.store.repo import HEAD_COLUMNS, bundle_by_hash, load_details, snapshot_of
+from mentorflow.store.repo import bundle_by_hash, load_details, snapshot_of
+from mentorflow.store.statements import HEAD_COLUMNS
 from mentorflow.store.tables import Definition, EventRow, ParticipantRow, RelationshipRow, RevisionRow, SignatureRow
 
 __all__ = ["RelationshipRecords", "due_candidates", "load_snapshots", "records", "state_entries"]
