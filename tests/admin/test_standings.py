@@ -6,7 +6,9 @@ columns blanked inside a transaction that is rolled back.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import pickle
 import shutil
 import threading
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -224,3 +227,22 @@ def test_a_corrupt_state_behind_a_fresh_cache_is_still_reported(mf: Mentorflow) 
     with pytest.raises(StorageError, match="is in state 'limbo'") as caught:
         mf.audit()
     assert caught.value.code == "storage.corrupt_row"
+
+
+def test_audit_rows_behave_as_validated_models(demo: Mentorflow) -> None:
+    """Rows built for speed equal, dump, copy, pickle and refuse changes as validated models do."""
+    rows = demo.audit()
+    assert any(row.blockers for row in rows)
+    assert any(row.overdue for row in rows)
+    for row in rows:
+        validated = Standing.model_validate(row.model_dump())
+        assert row == validated
+        assert validated == row
+        assert row.model_dump_json() == validated.model_dump_json()
+        assert repr(row) == repr(validated)
+        assert row.model_fields_set == validated.model_fields_set
+        assert pickle.loads(pickle.dumps(row)) == row  # noqa: S301 - our own bytes, just made
+        assert copy.deepcopy(row) == row
+        assert row.model_copy(update={"stalled_days": 0}).stalled_days == 0
+    with pytest.raises(ValidationError, match="frozen"):
+        rows[0].state = "elsewhere"  # type: ignore[misc]
