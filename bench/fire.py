@@ -15,6 +15,8 @@ import hashlib
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Any
 
 import workload
 from sqlalchemy import Engine, bindparam, create_engine, make_url, text
-from timing import Scale, Stopwatch, median, timed
+from timing import Scale, Stopwatch, median, quiet, scale, timed
 
 from mentorflow import Mentorflow
 from mentorflow.definitions import Registry
@@ -331,3 +333,38 @@ def postgres_fire(url: str, scale: Scale, template: int, watch: Stopwatch) -> tu
         admin.dispose()
     watch.say(f"fire postgres: mentorflow {result[0]:.0f} µs, raw {result[1]:.0f} µs")
     return result
+
+
+# -- each comparison in a process of its own ----------------------------------------------------------------------
+
+
+def isolated(kind: str, *args: str) -> tuple[float, float]:
+    """(first, second) median µs of one comparison (``sqlite PATH SYNC``, ``postgres URL``, ``scaling BIG SMALL``),
+    run in a fresh process.
+
+    The harness has just built and refreshed 100k relationships; a process that did that carries a large heap,
+    which Python's full garbage collections walk again and again while the fires are timed. Neither side should
+    pay for the harness, so both run in a process that has done nothing else.
+    """
+    command = [sys.executable, str(Path(__file__).resolve()), kind, *args]
+    lines = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines()
+    for line in lines[:-1]:
+        print(line, flush=True)
+    first, second = json.loads(lines[-1])
+    return float(first), float(second)
+
+
+def _child(kind: str, args: list[str]) -> tuple[float, float]:
+    quiet()
+    chosen, watch = scale(), Stopwatch()
+    if kind == "sqlite":
+        return sqlite_fire(Path(args[0]), chosen, chosen.template, args[1], watch)
+    if kind == "postgres":
+        return postgres_fire(args[0], chosen, chosen.template, watch)
+    if kind == "scaling":
+        return scaling(Path(args[0]), Path(args[1]), chosen, chosen.template, watch)
+    raise SystemExit(f"unknown comparison {kind!r}")
+
+
+if __name__ == "__main__":
+    print(json.dumps(_child(sys.argv[1], sys.argv[2:])))

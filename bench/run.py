@@ -69,13 +69,13 @@ def main() -> None:
     refreshed = _prepare(work, watch, chosen.seeds, template, chosen.stored, chosen.stored_small)
     results: list[Result] = []
 
-    ours, raw = fire.sqlite_fire(work / "fire.db", chosen, template, "FULL", watch)
+    ours, raw = fire.isolated("sqlite", str(work / "fire.db"), "FULL")
     results.append(result("fire_sqlite_full", ours, "us", raw, max_ratio=2.0))
-    ours, raw = fire.sqlite_fire(work / "fire.db", chosen, template, "NORMAL", watch)
+    ours, raw = fire.isolated("sqlite", str(work / "fire.db"), "NORMAL")
     results.append(result("fire_sqlite_normal", ours, "us", raw, max_ratio=5.0))
     postgres = os.environ.get("MENTORFLOW_BENCH_POSTGRES")
     if postgres:
-        ours, raw = fire.postgres_fire(postgres, chosen, template, watch)
+        ours, raw = fire.isolated("postgres", postgres)
         results.append(result("fire_postgres", ours, "us", raw, max_ratio=2.0))
     else:
         watch.say("fire_postgres skipped: MENTORFLOW_BENCH_POSTGRES is not set")
@@ -126,7 +126,7 @@ def main() -> None:
     ours, raw = audits.summary_runs(work / "big.db", chosen, watch)
     results.append(result("audit_summary_100k", ours, "s", raw, max_value=0.5))
 
-    ours, raw = fire.scaling(work / "big.db", work / "little.db", chosen, template, watch)
+    ours, raw = fire.isolated("scaling", str(work / "big.db"), str(work / "little.db"))
     results.append(
         result(
             "fire_scaling",

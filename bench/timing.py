@@ -43,7 +43,7 @@ class Scale:
     """Timed runs per figure, after a warm-up."""
     template: int = 200
     """Fire-ready dyads made through the API; each timed run fires clones of them."""
-    warmup_fires: int = 20
+    warmup_fires: int = 200
 
 
 SCALES = {
