@@ -13,13 +13,13 @@ from mentorflow.definitions.models import (
     AnyOf,
     Complete,
     Count,
-    Current,
     Kind,
     NotReq,
     Requirement,
     Signed,
     Transition,
     Workflow,
+    slot_of,
 )
 from mentorflow.definitions.yamlsafe import Located, PathKey
 from mentorflow.errors import DefinitionProblem
@@ -191,18 +191,9 @@ class _Checker:
 
     def requirement(self, requirement: Requirement, path: PathKey) -> None:
         for node, node_path in walk_requirements(requirement, path):
-            if isinstance(node, Complete | Signed | Count | Current):
-                # Not the first key of a dump: an obligation's timing fields come first in its models.
-                form = (
-                    "complete"
-                    if isinstance(node, Complete)
-                    else "signed"
-                    if isinstance(node, Signed)
-                    else "count"
-                    if isinstance(node, Count)
-                    else "current"
-                )
-                slot_name: str = getattr(node, form)
+            named = slot_of(node)
+            if named is not None:
+                form, slot_name = named
                 if not self.slot(slot_name, (*node_path, form)):
                     continue
                 slot = self.wf.artifacts[slot_name]

@@ -30,6 +30,7 @@ __all__ = [
     "State",
     "Transition",
     "Workflow",
+    "slot_of",
 ]
 
 NAME_PATTERN = r"^[a-z][a-z0-9_-]*$"
@@ -131,6 +132,23 @@ Requirement = Annotated[
         custom_error_message="a requirement needs one of the keys: " + ", ".join(_REQUIREMENT_TAGS),
     ),
 ]
+
+
+_SLOT_FORMS: tuple[tuple[type[_Model], str], ...] = (
+    (Complete, "complete"),
+    (Signed, "signed"),
+    (Count, "count"),
+    (Current, "current"),
+)
+
+
+def slot_of(requirement: object) -> tuple[str, str] | None:
+    """(key, slot name) of a requirement or obligation that names a slot (``complete``, ``signed``, ``count``,
+    ``current``); None for the other forms."""
+    for form, key in _SLOT_FORMS:
+        if isinstance(requirement, form):
+            return key, str(getattr(requirement, key))
+    return None
 
 
 # -- obligations ------------------------------------------------------------------------------------------------

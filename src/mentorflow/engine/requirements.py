@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from mentorflow.definitions.checks import walk_requirements
 from mentorflow.definitions.models import (
     AllOf,
     AnyOf,
@@ -29,6 +30,7 @@ from mentorflow.definitions.models import (
     Signed,
     SignedObligation,
     Transition,
+    slot_of,
 )
 from mentorflow.definitions.render import describe
 from mentorflow.engine.snapshot import ItemView, Snapshot
@@ -365,35 +367,22 @@ def _changes(
     period: dt.timedelta | None,
     moments: list[dt.datetime],
 ) -> None:
-    if isinstance(requirement, Check):
-        moments.append(now)
-    elif isinstance(requirement, InStateDays):
-        if now < snapshot.entered_at + requirement.in_state_days * DAY:
-            moments.append(_next_day(snapshot.entered_at, now))
-    elif isinstance(requirement, AllOf | AnyOf):
-        for child in requirement.all if isinstance(requirement, AllOf) else requirement.any:
-            _changes(child, snapshot, now, period, moments)
-    elif isinstance(requirement, NotReq):
-        _changes(requirement.not_, snapshot, now, period, moments)
-    else:
-        slot_name = _slot_of(requirement)
-        dates = [item.latest.submitted_at for item in snapshot.complete_items(slot_name)]
-        if isinstance(requirement, Current) and dates:
-            newest = max(dates)
-            limit = newest + requirement.max_age_days * DAY
-            moments.append(limit if now <= limit else _next_day(newest, now))
-        if period is not None:
-            latest = snapshot.latest(slot_name)
-            if latest is not None:
-                dates += [signed_at for _, signed_at in latest.latest.signatures.values()]
-            moments += [date + period for date in dates if date + period >= now]
-
-
-def _slot_of(requirement: Complete | Signed | Count | Current) -> str:
-    if isinstance(requirement, Complete):
-        return requirement.complete
-    if isinstance(requirement, Signed):
-        return requirement.signed
-    if isinstance(requirement, Count):
-        return requirement.count
-    return requirement.current
+    for node, _ in walk_requirements(requirement, ()):
+        named = slot_of(node)
+        if isinstance(node, Check):
+            moments.append(now)
+        elif isinstance(node, InStateDays):
+            if now < snapshot.entered_at + node.in_state_days * DAY:
+                moments.append(_next_day(snapshot.entered_at, now))
+        elif named is not None:
+            slot_name = named[1]
+            dates = [item.latest.submitted_at for item in snapshot.complete_items(slot_name)]
+            if isinstance(node, Current) and dates:
+                newest = max(dates)
+                limit = newest + node.max_age_days * DAY
+                moments.append(limit if now <= limit else _next_day(newest, now))
+            if period is not None:
+                latest = snapshot.latest(slot_name)
+                if latest is not None:
+                    dates += [signed_at for _, signed_at in latest.latest.signatures.values()]
+                moments += [date + period for date in dates if date + period >= now]
