@@ -22,7 +22,7 @@ from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, create_eng
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from mentorflow import Actor, Blocked, Event, Mentorflow, MentorflowError
+from mentorflow import Actor, Blocked, Event, Mentorflow, MentorflowError, NotAllowed
 
 log = logging.getLogger("platform")
 
@@ -108,11 +108,17 @@ def transaction() -> Iterator[Session]:
         yield session
 
 
+class Unauthenticated(MentorflowError):
+    """The platform's own error, in mentorflow's family so that one handler renders both."""
+
+    code = "platform.unauthenticated"
+
+
 def actor(session: Session) -> Actor:
     """The user named by the X-User header, as a mentorflow actor."""
     user = session.get(User, request.headers.get("X-User", ""))
     if user is None:
-        raise MentorflowError("unknown user; send your id in the X-User header", code="platform.unauthenticated")
+        raise Unauthenticated("unknown user; send your id in the X-User header")
     return Actor.admin(user.id) if user.admin else Actor.person(user.id)
 
 
@@ -224,7 +230,7 @@ def dashboard() -> Response:
     """The administrator's view: every pair with what it waits for, and the program's figures."""
     with transaction() as session:
         if actor(session).kind != "admin":
-            raise MentorflowError("the dashboard is for administrators", code="actor.not_allowed")
+            raise NotAllowed("the dashboard is for administrators")
         program = request.args.get("program")
         summary, standings = _mf().overview(program=program, session=session)
         names = dict(session.execute(select(User.id, User.name)).all())

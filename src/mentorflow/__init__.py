@@ -37,9 +37,9 @@ if TYPE_CHECKING:
         UnknownTransition,
         VersionConflict,
     )
+    from mentorflow.identifiers import Actor
     from mentorflow.service import Mentorflow
     from mentorflow.types import (
-        Actor,
         ArtifactState,
         Blocker,
         BrokenRelationship,
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 # Names resolve on first use, so that `import mentorflow.errors` (as the CLI does for `--help`) does not pay for
 # SQLAlchemy, Alembic and pydantic models it does not need.
 _EXPORTS = {
-    "Actor": "mentorflow.types",
+    "Actor": "mentorflow.identifiers",
     "ActorError": "mentorflow.errors",
     "AlreadySigned": "mentorflow.errors",
     "ArtifactError": "mentorflow.errors",

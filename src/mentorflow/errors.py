@@ -4,31 +4,59 @@ Each error carries a stable dotted ``code`` (what programs match on), a ``messag
 objects involved) and a ``hint`` (what to do next). Errors of the libraries underneath (SQLAlchemy, pydantic,
 PyYAML, transitions) are converted at the boundary and never escape.
 
-The tree::
+The tree (one class per code: a class never changes its code, so ``except`` and ``code`` always agree)::
 
     MentorflowError
-    ├── DefinitionError           definition.*  (a list of DefinitionProblem, each with file:line:col)
+    ├── DefinitionError           definition.*  (a list of DefinitionProblem, each with file:line:col and code)
     │   └── VersionConflict       definition.version_conflict
-    ├── NotFound                  relationship.not_found, workflow.not_found
+    ├── NotFound                  relationship.not_found
+    │   ├── WorkflowNotFound      workflow.not_found
+    │   └── MissingDefinition     storage.missing_definition
+    ├── RelationshipExists        relationship.exists
+    ├── RelationshipFinal         relationship.final
     ├── TransitionError
     │   ├── UnknownTransition     transition.unknown
     │   ├── Blocked               transition.blocked  (carries blockers)
     │   └── ReasonRequired        transition.reason_required
     ├── ActorError
     │   ├── NotParticipant        actor.not_participant
-    │   └── NotAllowed            actor.not_allowed
+    │   ├── NotAllowed            actor.not_allowed
+    │   ├── NotOwner              actor.not_owner
+    │   └── InvalidActor          actor.invalid
     ├── ArtifactError
     │   ├── UnknownSlot           artifact.unknown_slot
     │   ├── ArtifactInvalid       artifact.invalid  (carries each bad path)
-    │   └── ArtifactLimit         artifact.limit
+    │   ├── ArtifactLimit         artifact.limit
+    │   ├── ArtifactMissing       artifact.missing
+    │   ├── ArtifactIncomplete    artifact.incomplete
+    │   ├── ArtifactTooLarge      artifact.too_large
+    │   ├── ArtifactHidden        artifact.hidden
+    │   └── ArtifactErased        artifact.erased
     ├── SignatureError
     │   ├── NotSigner             signature.not_signer
-    │   └── AlreadySigned         signature.already_signed
+    │   ├── AlreadySigned         signature.already_signed
+    │   └── StaleSignature        signature.stale
     ├── CardinalityError          participants.cardinality
     ├── InvalidInput              input.invalid
+    │   ├── NoActor               input.no_actor
+    │   ├── InputTooLarge         input.too_large
+    │   └── UnknownFilter         audit.unknown_filter
+    ├── ClockBackwards            clock.backwards
     ├── ConcurrencyConflict       concurrency.conflict
     ├── BrokenChain               audit.broken_chain
-    └── StorageError              storage.*
+    ├── MigrationRefused          migration.refused
+    ├── ImportRefused             import.refused
+    ├── ScenarioFailed            scenario.failed
+    └── StorageError              storage.error
+        ├── BadDatabaseUrl        storage.bad_url
+        ├── NoSchema              storage.no_schema
+        ├── StorageFailed         storage.failed
+        ├── IntegrityFault        storage.integrity
+        ├── CorruptRow            storage.corrupt_row
+        └── CorruptDefinition     storage.corrupt_definition
+
+``DefinitionError`` is the one family: its ``code`` is that of its first problem (``definition.unreachable_state``
+and so on), because an author fixes problems one code at a time; every other class has exactly one code.
 """
 
 from __future__ import annotations
@@ -43,29 +71,54 @@ if TYPE_CHECKING:
 __all__ = [
     "ActorError",
     "AlreadySigned",
+    "ArtifactErased",
     "ArtifactError",
+    "ArtifactHidden",
+    "ArtifactIncomplete",
     "ArtifactInvalid",
     "ArtifactLimit",
+    "ArtifactMissing",
+    "ArtifactTooLarge",
+    "BadDatabaseUrl",
     "Blocked",
     "BrokenChain",
     "CardinalityError",
+    "ClockBackwards",
     "ConcurrencyConflict",
+    "CorruptDefinition",
+    "CorruptRow",
     "DefinitionError",
     "DefinitionProblem",
+    "ImportRefused",
+    "InputTooLarge",
+    "IntegrityFault",
+    "InvalidActor",
     "InvalidInput",
     "MentorflowError",
+    "MigrationRefused",
+    "MissingDefinition",
+    "NoActor",
+    "NoSchema",
     "NotAllowed",
     "NotFound",
+    "NotOwner",
     "NotParticipant",
     "NotSigner",
     "PathError",
     "ReasonRequired",
+    "RelationshipExists",
+    "RelationshipFinal",
+    "ScenarioFailed",
     "SignatureError",
+    "StaleSignature",
     "StorageError",
+    "StorageFailed",
     "TransitionError",
+    "UnknownFilter",
     "UnknownSlot",
     "UnknownTransition",
     "VersionConflict",
+    "WorkflowNotFound",
 ]
 
 
@@ -75,12 +128,26 @@ class MentorflowError(Exception):
     code: str = "mentorflow.error"
     default_hint: str = ""
 
-    def __init__(self, message: str, *, code: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        relationship: str | None = None,
+        slot: str | None = None,
+        trigger: str | None = None,
+        state: str | None = None,
+        actor: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
-        if code is not None:
-            self.code = code
         self.hint = self.default_hint if hint is None else hint
+        # The objects involved, as attributes, so that a program never parses the message.
+        self.relationship = relationship
+        self.slot = slot
+        self.trigger = trigger
+        self.state = state
+        self.actor = actor
 
     def __str__(self) -> str:
         return self.message
@@ -114,7 +181,8 @@ class DefinitionError(MentorflowError):
         first = self.problems[0]
         more = len(self.problems) - 1
         message = str(first) + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
-        super().__init__(message, code=first.code, hint=first.hint)
+        super().__init__(message, hint=first.hint)
+        self.code = first.code
 
 
 class VersionConflict(DefinitionError):
@@ -126,6 +194,30 @@ class VersionConflict(DefinitionError):
 
 class NotFound(MentorflowError):
     code = "relationship.not_found"
+
+
+class WorkflowNotFound(NotFound):
+    code = "workflow.not_found"
+
+
+class MissingDefinition(NotFound):
+    """A relationship names a stored definition that is not there (the database was edited)."""
+
+    code = "storage.missing_definition"
+
+
+class RelationshipExists(MentorflowError):
+    """``start`` was given an id that another relationship already has: not a race, never retried."""
+
+    code = "relationship.exists"
+    default_hint = "Choose another id, or leave it out to get a generated one."
+
+
+class RelationshipFinal(MentorflowError):
+    """The relationship has ended; nothing more can be written to it."""
+
+    code = "relationship.final"
+    default_hint = "Start a new relationship instead."
 
 
 class TransitionError(MentorflowError):
@@ -141,9 +233,9 @@ class Blocked(TransitionError):
 
     code = "transition.blocked"
 
-    def __init__(self, message: str, blockers: Iterable[Blocker], *, hint: str | None = None) -> None:
+    def __init__(self, message: str, blockers: Iterable[Blocker], *, hint: str | None = None, **objects: str) -> None:
         self.blockers = list(blockers)
-        super().__init__(message, hint=hint)
+        super().__init__(message, hint=hint, **objects)
 
 
 class ReasonRequired(TransitionError):
@@ -161,6 +253,18 @@ class NotParticipant(ActorError):
 
 class NotAllowed(ActorError):
     code = "actor.not_allowed"
+
+
+class NotOwner(ActorError):
+    """An item of a repeatable slot belongs to whoever submitted its first revision; only they revise it."""
+
+    code = "actor.not_owner"
+
+
+class InvalidActor(ActorError):
+    """A person id that is reserved (``system``, ``admin:...``) or otherwise cannot name a person."""
+
+    code = "actor.invalid"
 
 
 # -- artifacts and signatures -----------------------------------------------------------------------------------
@@ -191,14 +295,36 @@ class ArtifactInvalid(ArtifactError):
     code = "artifact.invalid"
     default_hint = "Fix the listed paths and submit again; missing fields alone would be stored as a draft."
 
-    def __init__(self, message: str, errors: Iterable[PathError]) -> None:
+    def __init__(self, message: str, errors: Iterable[PathError], **objects: str) -> None:
         self.errors = list(errors)
         details = "; ".join(str(error) for error in self.errors)
-        super().__init__(f"{message}: {details}" if details else message)
+        super().__init__(f"{message}: {details}" if details else message, **objects)
 
 
 class ArtifactLimit(ArtifactError):
     code = "artifact.limit"
+
+
+class ArtifactMissing(ArtifactError):
+    code = "artifact.missing"
+
+
+class ArtifactIncomplete(ArtifactError):
+    code = "artifact.incomplete"
+
+
+class ArtifactTooLarge(ArtifactError):
+    """Content over the size or depth limit, refused before its shape is even looked at."""
+
+    code = "artifact.too_large"
+
+
+class ArtifactHidden(ArtifactError):
+    code = "artifact.hidden"
+
+
+class ArtifactErased(ArtifactError):
+    code = "artifact.erased"
 
 
 class SignatureError(MentorflowError):
@@ -213,6 +339,12 @@ class AlreadySigned(SignatureError):
     code = "signature.already_signed"
 
 
+class StaleSignature(SignatureError):
+    """The signer named a revision that is no longer the latest: they would sign text they did not read."""
+
+    code = "signature.stale"
+
+
 class CardinalityError(MentorflowError):
     code = "participants.cardinality"
 
@@ -221,6 +353,27 @@ class InvalidInput(MentorflowError):
     """An argument is malformed (an identifier with control characters, a bad date, content that is not JSON)."""
 
     code = "input.invalid"
+
+
+class NoActor(InvalidInput):
+    code = "input.no_actor"
+
+
+class InputTooLarge(InvalidInput):
+    """A file or stream over the read limit; reading stopped at the limit."""
+
+    code = "input.too_large"
+
+
+class UnknownFilter(InvalidInput):
+    code = "audit.unknown_filter"
+
+
+class ClockBackwards(MentorflowError):
+    """A write dated before the relationship's latest event: time only runs forward in a log."""
+
+    code = "clock.backwards"
+    default_hint = "Check the clock (or --now): a write cannot be dated before the last event."
 
 
 # -- storage and audit ------------------------------------------------------------------------------------------
@@ -235,6 +388,48 @@ class BrokenChain(MentorflowError):
     code = "audit.broken_chain"
 
 
+class MigrationRefused(MentorflowError):
+    code = "migration.refused"
+
+
+class ImportRefused(MentorflowError):
+    code = "import.refused"
+
+
+class ScenarioFailed(MentorflowError):
+    code = "scenario.failed"
+
+
 class StorageError(MentorflowError):
     code = "storage.error"
     default_hint = "Check the database URL and that the schema is current (`mentorflow init`)."
+
+
+class BadDatabaseUrl(StorageError):
+    code = "storage.bad_url"
+
+
+class NoSchema(StorageError):
+    code = "storage.no_schema"
+    default_hint = "Run `mentorflow init` (or Mentorflow.upgrade()) first."
+
+
+class StorageFailed(StorageError):
+    code = "storage.failed"
+
+
+class IntegrityFault(StorageError):
+    """A constraint the database enforces was broken by something other than a lost race: a real fault."""
+
+    code = "storage.integrity"
+    default_hint = "Run `mentorflow verify`; the database may have been edited by hand."
+
+
+class CorruptRow(StorageError):
+    code = "storage.corrupt_row"
+    default_hint = "Run `mentorflow verify`; the database may have been edited by hand."
+
+
+class CorruptDefinition(StorageError):
+    code = "storage.corrupt_definition"
+    default_hint = "Run `mentorflow verify`; the database may have been edited by hand."

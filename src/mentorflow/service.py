@@ -38,19 +38,10 @@ from mentorflow.engine.machine import compiled
 from mentorflow.engine.requirements import GuardFunction
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.errors import ConcurrencyConflict, InvalidInput
+from mentorflow.identifiers import Actor, check_identifier
 from mentorflow.store import queries, repo, standings
 from mentorflow.summary import Summary, summarise
-from mentorflow.types import (
-    Actor,
-    Event,
-    Relationship,
-    Revision,
-    Standing,
-    Status,
-    VerifyReport,
-    WorkflowInfo,
-    check_identifier,
-)
+from mentorflow.types import Event, Relationship, Revision, Standing, Status, VerifyReport, WorkflowInfo
 from mentorflow.verify import check_relationship
 
 __all__ = ["Mentorflow"]
@@ -502,8 +493,8 @@ class Mentorflow:
             try:
                 with store.transaction(self.engine, session) as working:
                     events = body(working, now)
-            except ConcurrencyConflict as conflict:
-                if conflict.code != "concurrency.conflict" or attempt == self.retries - 1:
+            except ConcurrencyConflict:
+                if attempt == self.retries - 1:
                     raise
                 self._log.debug("retrying", attempt=attempt + 1, actor=actor.label)
                 time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))  # noqa: S311 - jitter, not secrets

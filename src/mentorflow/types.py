@@ -1,4 +1,4 @@
-"""The values the public API returns and accepts: frozen pydantic models, serialisable to JSON as they are.
+"""The values the public API returns: frozen pydantic models, serialisable to JSON as they are.
 
 They are the platform's view of mentorflow, kept apart from the engine's working structures so that internals can
 change without breaking the shapes platforms store and send on.
@@ -7,15 +7,11 @@ change without breaking the shapes platforms store and send on.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from mentorflow.errors import InvalidInput
-
 __all__ = [
-    "Actor",
     "ArtifactState",
     "Blocker",
     "Event",
@@ -29,78 +25,11 @@ __all__ = [
     "TriggerState",
     "VerifyReport",
     "WorkflowInfo",
-    "check_identifier",
 ]
-
-MAX_IDENTIFIER = 200
-ADMIN_PREFIX = "admin:"
-
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-"""Unicode's control (Cc) and surrogate (Cs) characters: one regex, where asking ``unicodedata`` for each character
-cost a write 10-20 µs."""
-
-
-def check_identifier(value: object, what: str) -> str:
-    """A person, relationship or program identifier: 1 to 200 characters, no control characters."""
-    if not isinstance(value, str) or not value or value != value.strip():
-        raise InvalidInput(
-            f"{what} must be non-empty text without surrounding spaces, got {value!r}",
-            hint=f"Pass the {what} as the embedding platform names it.",
-        )
-    if len(value) > MAX_IDENTIFIER:
-        raise InvalidInput(
-            f"{what} is {len(value)} characters long; the limit is {MAX_IDENTIFIER}", hint=f"Use a shorter {what}."
-        )
-    if _CONTROL.search(value):
-        raise InvalidInput(f"{what} {value!r} contains control characters", hint=f"Remove them from the {what}.")
-    return value
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
-
-
-class Actor(_Frozen):
-    """Who acts: a person (a participant), a program administrator, or the system clock."""
-
-    kind: Literal["person", "admin", "system"]
-    id: str
-
-    @classmethod
-    def person(cls, person: str) -> Actor:
-        return cls.model_construct(kind="person", id=check_identifier(person, "person"))
-
-    @classmethod
-    def admin(cls, person: str = "admin") -> Actor:
-        checked = check_identifier(person, "administrator")
-        # The log and the revisions record an administrator as `admin:ID`, in columns as wide as a person id.
-        if len(ADMIN_PREFIX) + len(checked) > MAX_IDENTIFIER:
-            raise InvalidInput(
-                f"administrator id is {len(checked)} characters long; the limit is "
-                f"{MAX_IDENTIFIER - len(ADMIN_PREFIX)}",
-                hint="Use a shorter administrator id.",
-            )
-        return cls(kind="admin", id=checked)
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls(kind="system", id="system")
-
-    @classmethod
-    def of(cls, actor: Actor | str) -> Actor:
-        """Accept the API's shorthand: a plain string is a person id."""
-        if isinstance(actor, Actor):
-            return actor
-        return cls.person(actor)
-
-    @property
-    def label(self) -> str:
-        """How the event log writes the actor: ``bob``, ``admin:carol`` or ``system``."""
-        return self.id if self.kind == "person" else ("system" if self.kind == "system" else ADMIN_PREFIX + self.id)
-
-    def __str__(self) -> str:
-        return self.label
 
 
 class Blocker(_Frozen):

@@ -213,7 +213,7 @@ def test_identifiers_refuse_exactly_the_control_and_surrogate_characters() -> No
     import sys
     import unicodedata
 
-    from mentorflow.types import _CONTROL
+    from mentorflow.identifiers import _CONTROL
 
     refused = {code for code in range(sys.maxunicode + 1) if _CONTROL.match(chr(code))}
     assert refused == {code for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) in ("Cc", "Cs")}

@@ -67,7 +67,7 @@ def test_database_errors_become_mentorflow_errors(error: Exception, code: str, m
 
 def test_mentorflow_errors_pass_through_translation() -> None:
     """An error of ours raised inside a transaction is not rewrapped."""
-    original = ConcurrencyConflict("lost", code="relationship.exists")
+    original = ConcurrencyConflict("lost")
     with pytest.raises(ConcurrencyConflict) as caught, translated():
         raise original
     assert caught.value is original

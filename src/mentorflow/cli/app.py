@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from mentorflow.cli.output import print_error
-from mentorflow.errors import InvalidInput, MentorflowError
+from mentorflow.errors import InvalidInput, MentorflowError, NoActor
 
 if TYPE_CHECKING:
+    from mentorflow.identifiers import Actor
     from mentorflow.service import Mentorflow
-    from mentorflow.types import Actor
 
 __all__ = ["Context", "cli", "format_option", "main", "pass_context"]
 
@@ -72,14 +72,13 @@ class Context:
 
     @property
     def actor(self) -> Actor:
-        from mentorflow.types import Actor  # noqa: PLC0415 - keep `--help` fast
+        from mentorflow.identifiers import Actor  # noqa: PLC0415 - keep `--help` fast
 
         if self.admin:
             return Actor.admin(self.actor_name or "admin")
         if self.actor_name is None:
-            raise InvalidInput(
+            raise NoActor(
                 "this command needs to know who is acting",
-                code="input.no_actor",
                 hint="Pass --as PERSON (or set MENTORFLOW_ACTOR), or --admin for an administrator.",
             )
         return Actor.person(self.actor_name)

@@ -22,7 +22,7 @@ from mentorflow.definitions.checks import check_references, check_workflow
 from mentorflow.definitions.models import Kind, Workflow
 from mentorflow.definitions.parse import parse_document
 from mentorflow.definitions.yamlsafe import Located, read_file
-from mentorflow.errors import DefinitionError, DefinitionProblem, NotFound, StorageError
+from mentorflow.errors import CorruptDefinition, DefinitionError, DefinitionProblem, WorkflowNotFound
 
 __all__ = ["BUILTIN", "Bundle", "Loaded", "Registry", "builtin_dir", "validate_paths"]
 
@@ -92,11 +92,7 @@ class Bundle:
         # A hand-edited row can hold any JSON: a list where a mapping belongs, or nesting deep enough to
         # exhaust the decoder's recursion.
         except (ValueError, LookupError, TypeError, AttributeError, RecursionError, ValidationError) as exc:
-            raise StorageError(
-                "a stored workflow definition is unreadable",
-                code="storage.corrupt_definition",
-                hint="Run `mentorflow verify`; the database may have been edited by hand.",
-            ) from exc
+            raise CorruptDefinition("a stored workflow definition is unreadable") from exc
 
 
 def _files(paths: Iterable[Path]) -> list[Path]:
@@ -251,7 +247,7 @@ class Registry:
                 if versions
                 else f"Known workflows: {known}. Add a directory with --workflows."
             )
-            raise NotFound(f"unknown {what}", code="workflow.not_found", hint=hint)
+            raise WorkflowNotFound(f"unknown {what}", hint=hint)
         return self._catalog.workflows[(workflow_id, version if version is not None else versions[-1])]
 
     def bundle(self, workflow_id: str, version: int | None = None) -> Bundle:

@@ -12,8 +12,8 @@ from typing import Any
 
 from mentorflow import store
 from mentorflow.demo.samples import BRIEFS, COMMENTS, PROFILES, SAMPLES, TOPICS, sample
+from mentorflow.identifiers import Actor
 from mentorflow.service import Mentorflow
-from mentorflow.types import Actor
 
 __all__ = ["COORDINATOR", "Demo", "Rel", "display_name", "score"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mentorflow.demo.play import COORDINATOR, Demo, Rel, score
 from mentorflow.demo.samples import PROFILES, sample
-from mentorflow.types import Actor
+from mentorflow.identifiers import Actor
 
 __all__ = ["dyads", "early_dyads", "facilitated", "groups", "micro", "peers"]
 

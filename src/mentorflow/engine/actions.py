@@ -22,9 +22,10 @@ from mentorflow.engine.requirements import GuardFunction, evaluate
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.errors import (
     AlreadySigned,
-    ArtifactError,
+    ArtifactIncomplete,
     ArtifactInvalid,
     ArtifactLimit,
+    ArtifactMissing,
     Blocked,
     CardinalityError,
     InvalidInput,
@@ -34,9 +35,11 @@ from mentorflow.errors import (
     NotSigner,
     PathError,
     ReasonRequired,
+    RelationshipFinal,
     UnknownSlot,
 )
-from mentorflow.types import MAX_IDENTIFIER, Actor, Blocker, TriggerState, check_identifier
+from mentorflow.identifiers import MAX_IDENTIFIER, Actor, check_identifier
+from mentorflow.types import Blocker, TriggerState
 
 __all__ = [
     "Carry",
@@ -142,10 +145,10 @@ def _roles_of(snapshot: Snapshot, actor: Actor) -> list[str]:
 
 def _not_final(snapshot: Snapshot, doing: str) -> None:
     if snapshot.final:
-        raise NotAllowed(
+        raise RelationshipFinal(
             f"relationship {snapshot.id!r} has ended (state {snapshot.state!r}); cannot {doing}",
-            code="relationship.final",
-            hint="Start a new relationship instead.",
+            relationship=snapshot.id,
+            state=snapshot.state,
         )
 
 
@@ -404,15 +407,16 @@ def plan_sign(snapshot: Snapshot, slot: str, actor: Actor, item: int | None) -> 
         )
     target = snapshot.items.get(slot, {}).get(item) if item is not None else snapshot.latest(slot)
     if target is None:
-        raise ArtifactError(
-            f"there is no {slot!r} to sign yet", code="artifact.missing", hint=f"Submit {slot!r} first."
+        raise ArtifactMissing(
+            f"there is no {slot!r} to sign yet", hint=f"Submit {slot!r} first.", relationship=snapshot.id, slot=slot
         )
     revision = target.latest
     if not revision.complete:
-        raise ArtifactError(
+        raise ArtifactIncomplete(
             f"{slot!r} revision {revision.number} is incomplete and cannot be signed",
-            code="artifact.incomplete",
             hint="Missing: " + ", ".join(revision.missing) + ".",
+            relationship=snapshot.id,
+            slot=slot,
         )
     if actor.id in revision.signatures:
         raise AlreadySigned(

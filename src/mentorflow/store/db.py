@@ -36,7 +36,14 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from mentorflow.errors import ConcurrencyConflict, InvalidInput, MentorflowError, StorageError
+from mentorflow.errors import (
+    BadDatabaseUrl,
+    ConcurrencyConflict,
+    InvalidInput,
+    MentorflowError,
+    NoSchema,
+    StorageFailed,
+)
 
 __all__ = [
     "Prepared",
@@ -63,9 +70,8 @@ def connect(target: str | Engine) -> Engine:
     try:
         engine = create_engine(target)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
-        raise StorageError(
+        raise BadDatabaseUrl(
             f"cannot use database URL {_shown(target)}: {exc}",
-            code="storage.bad_url",
             hint="Use an SQLAlchemy URL such as sqlite:///mentorflow.db or "
             "postgresql+psycopg://user@host/db (pip install 'mentorflow[postgres]').",
         ) from exc
@@ -115,14 +121,10 @@ def translated() -> Iterator[None]:
         if any(word in text for word in ("locked", "busy", "could not serialize", "deadlock")):
             raise ConcurrencyConflict("the database was busy with another writer") from exc
         if "no such table" in text or "does not exist" in text:
-            raise StorageError(
-                "the database has no mentorflow schema",
-                code="storage.no_schema",
-                hint="Run `mentorflow init` (or Mentorflow.upgrade()) first.",
-            ) from exc
-        raise StorageError(f"database error: {exc.orig}", code="storage.failed") from exc
+            raise NoSchema("the database has no mentorflow schema") from exc
+        raise StorageFailed(f"database error: {exc.orig}") from exc
     except SQLAlchemyError as exc:
-        raise StorageError(f"database error: {exc}", code="storage.failed") from exc
+        raise StorageFailed(f"database error: {exc}") from exc
 
 
 @contextmanager

@@ -24,7 +24,16 @@ from mentorflow.canonical import GENESIS, canonical_json, event_hash
 from mentorflow.definitions import Bundle, Loaded
 from mentorflow.engine.actions import StartPlan, Write
 from mentorflow.engine.snapshot import RevisionView, Snapshot
-from mentorflow.errors import ConcurrencyConflict, DefinitionProblem, NotFound, StorageError, VersionConflict
+from mentorflow.errors import (
+    ConcurrencyConflict,
+    CorruptRow,
+    DefinitionProblem,
+    MissingDefinition,
+    NotFound,
+    RelationshipExists,
+    VersionConflict,
+)
+from mentorflow.identifiers import Actor
 from mentorflow.store.db import from_db, to_db
 from mentorflow.store.statements import (
     _PERSON,
@@ -50,7 +59,7 @@ from mentorflow.store.tables import (
     RevisionRow,
     SignatureRow,
 )
-from mentorflow.types import Actor, Event
+from mentorflow.types import Event
 
 __all__ = [
     "apply_write",
@@ -75,9 +84,8 @@ def bundle_by_hash(session: Session, definition_hash: str) -> Bundle:
     if found is None:
         body = session.scalar(select(Definition.body).where(Definition.hash == definition_hash))
         if body is None:
-            raise NotFound(
+            raise MissingDefinition(
                 f"no stored definition {definition_hash[:12]}",
-                code="storage.missing_definition",
                 hint="Run `mentorflow verify`; the database may have been edited by hand.",
             )
         found = Bundle.from_json(body)
@@ -136,10 +144,10 @@ def snapshot_of(session: Session, row: Any) -> Snapshot:
     """The head of a snapshot from a relationship row (ORM or Core); participants and artifacts come after."""
     bundle = bundle_by_hash(session, row.definition_hash)
     if row.state not in bundle.workflow.states:
-        raise StorageError(
+        raise CorruptRow(
             f"relationship {row.id!r} is in state {row.state!r}, which its workflow does not have",
-            code="storage.corrupt_row",
-            hint="Run `mentorflow verify`; the database may have been edited by hand.",
+            relationship=row.id,
+            state=row.state,
         )
     return Snapshot(
         row.id,
@@ -279,11 +287,7 @@ class _Chain:
 def create(session: Session, plan: StartPlan, actor: Actor, now: dt.datetime) -> list[Event]:
     """Insert a new relationship with its participants, carried artifacts and first events."""
     if session.get(RelationshipRow, plan.id) is not None:
-        raise ConcurrencyConflict(
-            f"a relationship with id {plan.id!r} already exists",
-            code="relationship.exists",
-            hint="Choose another id, or leave it out to get a generated one.",
-        )
+        raise RelationshipExists(f"a relationship with id {plan.id!r} already exists", relationship=plan.id)
     workflow = plan.bundle.workflow
     at = to_db(now)
     chain = _Chain(plan.id, 0, GENESIS, actor, now)
