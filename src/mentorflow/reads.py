@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from mentorflow import store
 from mentorflow.audit import FORMAT, StandingDecoder, build_standing, encode_standing, phase_history
 from mentorflow.engine.requirements import GuardFunction
-from mentorflow.store import queries, repo, standings
+from mentorflow.store import queries, standings
+from mentorflow.store.definitions import definitions
 from mentorflow.summary import Group, Tallies, phase_figures, ranked_figures
 from mentorflow.types import Standing
 
@@ -42,10 +43,14 @@ def collector_paused() -> Iterator[None]:
 
 
 def standing_rows(
-    reading: store.Session, now: dt.datetime, guards: Mapping[str, GuardFunction], filters: Filters
+    reading: store.Session,
+    bundles: store.Bundles,
+    now: dt.datetime,
+    guards: Mapping[str, GuardFunction],
+    filters: Filters,
 ) -> Iterator[Standing]:
     """Audit rows, oldest first, a chunk at a time: decoded from the cache, or evaluated where it has no answer."""
-    decoder = StandingDecoder(now, lambda definition_hash: repo.bundle_by_hash(reading, definition_hash))
+    decoder = StandingDecoder(now, lambda definition_hash: bundles.get(reading, definition_hash))
     chunk: list[Standing | None] = []
     outdated: dict[str, int] = {}
     for row in standings.audit_rows(reading, now, FORMAT, **filters):
@@ -54,26 +59,33 @@ def standing_rows(
             outdated[row[0]] = len(chunk)
         chunk.append(standing)
         if len(chunk) == queries.BATCH:
-            yield from _completed(reading, now, guards, chunk, outdated)
+            yield from _completed(reading, bundles, now, guards, chunk, outdated)
             chunk, outdated = [], {}
-    yield from _completed(reading, now, guards, chunk, outdated)
+    yield from _completed(reading, bundles, now, guards, chunk, outdated)
 
 
 def _completed(
     reading: store.Session,
+    bundles: store.Bundles,
     now: dt.datetime,
     guards: Mapping[str, GuardFunction],
     chunk: list[Standing | None],
     outdated: dict[str, int],
 ) -> list[Standing]:
-    for snapshot in queries.load_snapshots(reading, ids=list(outdated)):
+    for snapshot in queries.load_snapshots(reading, bundles, ids=list(outdated)):
         chunk[outdated[snapshot.id]] = build_standing(snapshot, now, guards)
     return [row for row in chunk if row is not None]
 
 
-def refresh(writing: store.Session, ids: list[str], now: dt.datetime, guards: Mapping[str, GuardFunction]) -> int:
+def refresh(
+    writing: store.Session,
+    bundles: store.Bundles,
+    ids: list[str],
+    now: dt.datetime,
+    guards: Mapping[str, GuardFunction],
+) -> int:
     """Evaluate ``ids`` and save their standings and phase stays; returns how many were saved."""
-    snapshots = list(queries.load_snapshots(writing, ids=ids))
+    snapshots = list(queries.load_snapshots(writing, bundles, ids=ids))
     histories = queries.entries_by_relationship(writing, ids)
     stays = []
     for snapshot in snapshots:
@@ -94,36 +106,36 @@ def refresh(writing: store.Session, ids: list[str], now: dt.datetime, guards: Ma
 
 def tallies(
     reading: store.Session,
+    bundles: store.Bundles,
     now: dt.datetime,
     guards: Mapping[str, GuardFunction],
     phase: str | None,
     filters: Filters,
 ) -> Tallies:
     """A summary's inputs: SQL over the standing cache where it holds, evaluation where it does not."""
-    hashes = {
-        (workflow, version): definition_hash for workflow, version, _, definition_hash in repo.definitions(reading)
-    }
+    hashes = {(workflow, version): definition_hash for workflow, version, _, definition_hash in definitions(reading)}
     found = Tallies()
     pairs: list[tuple[str, str]] = []
     for name, version, state, program, count in standings.counts(reading, **filters):
         definition_hash = hashes[(name, version)]
-        workflow = repo.bundle_by_hash(reading, definition_hash).workflow
+        workflow = bundles.get(reading, definition_hash).workflow
         if phase is None or workflow.states[state].phase == phase:
             pairs.append((definition_hash, state))
             found.groups.append(Group(workflow, state, program, count))
     restrict = None if phase is None else pairs
     found.blocked, found.overdue, stale = standings.totals(reading, now, FORMAT, restrict, **filters)
     outdated = standings.outdated(reading, now, FORMAT, restrict, **filters) if stale else []
-    for snapshot in queries.load_snapshots(reading, ids=[rel_id for rel_id, _ in outdated]):
+    for snapshot in queries.load_snapshots(reading, bundles, ids=[rel_id for rel_id, _ in outdated]):
         standing = build_standing(snapshot, now, guards)
         found.blocked += standing.blocked
         found.overdue += bool(standing.overdue)
-    _history(reading, found, [rel_id for rel_id, recorded in outdated if not recorded], restrict, filters)
+    _history(reading, bundles, found, [rel_id for rel_id, recorded in outdated if not recorded], restrict, filters)
     return found
 
 
 def _history(
     reading: store.Session,
+    bundles: store.Bundles,
     found: Tallies,
     unrecorded: list[str],
     restrict: list[tuple[str, str]] | None,
@@ -154,7 +166,7 @@ def _history(
     for name, phase, days in standings.stay_days(reading, FORMAT, restrict, **filters):
         stays.setdefault((name, phase), []).append(days)
     histories = queries.entries_by_relationship(reading, unrecorded)
-    for snapshot in queries.load_snapshots(reading, ids=unrecorded):
+    for snapshot in queries.load_snapshots(reading, bundles, ids=unrecorded):
         definition = snapshot.bundle.workflow
         reached, completed = phase_history(definition.states, histories.get(snapshot.id, []))
         for phase in reached:

@@ -40,6 +40,7 @@ from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.errors import ConcurrencyConflict, InvalidInput
 from mentorflow.identifiers import Actor, check_identifier
 from mentorflow.store import queries, repo, standings
+from mentorflow.store.definitions import definitions
 from mentorflow.summary import Summary, summarise
 from mentorflow.types import Event, Relationship, Revision, Standing, Status, VerifyReport, WorkflowInfo
 from mentorflow.verify import check_relationship
@@ -86,6 +87,8 @@ class Mentorflow:
         self.clock = clock or _utcnow
         self.retries = max(1, retries)
         self.guards: dict[str, GuardFunction] = {}
+        self.bundles = store.Bundles()
+        """The stored definitions this instance has read, by hash (they are content-addressed)."""
         self._subscribers: list[Subscriber] = []
         self._log = structlog.get_logger("mentorflow")
 
@@ -138,7 +141,7 @@ class Mentorflow:
         plan = plan_start(bundle, roles, who, program, id)
 
         def body(session: store.Session, now: dt.datetime) -> list[Event]:
-            repo.register(session, bundle, loaded, now)
+            self.bundles.register(session, bundle, loaded, now)
             return repo.create(session, plan, who, now)
 
         self._run(session, body, who, {plan.id: bundle.workflow.workflow})
@@ -250,12 +253,12 @@ class Mentorflow:
         system = Actor.system()
         now = self.now()
         with store.read(self.engine, session) as reading:
-            candidates = queries.due_candidates(reading, now)
+            candidates = queries.due_candidates(reading, self.bundles, now)
         fired: list[Event] = []
         for rel_id in candidates:
             if dry_run:
                 with store.read(self.engine, session) as reading:
-                    trigger = self._due_trigger(repo.load_snapshot(reading, rel_id), now)
+                    trigger = self._due_trigger(repo.load_snapshot(reading, self.bundles, rel_id), now)
                 if trigger is not None:
                     fired.append(
                         Event(
@@ -293,12 +296,12 @@ class Mentorflow:
 
     def status(self, relationship: str, *, session: store.SessionLike | None = None) -> Status:
         with store.read(self.engine, session) as reading:
-            snapshot = repo.load_snapshot(reading, check_identifier(relationship, "relationship id"))
+            snapshot = repo.load_snapshot(reading, self.bundles, check_identifier(relationship, "relationship id"))
         return build_status(snapshot, self.now(), self.guards)
 
     def history(self, relationship: str, *, session: store.SessionLike | None = None) -> list[Event]:
         with store.read(self.engine, session) as reading:
-            repo.load_snapshot(reading, check_identifier(relationship, "relationship id"))
+            repo.load_snapshot(reading, self.bundles, check_identifier(relationship, "relationship id"))
             return [repo.to_event(row) for row in repo.events_of(reading, [relationship])]
 
     def audit(
@@ -355,7 +358,7 @@ class Mentorflow:
 
         def rows() -> Iterator[Standing]:
             with store.read(self.engine, session) as reading:
-                for standing in reads.standing_rows(reading, now, self.guards, filters):
+                for standing in reads.standing_rows(reading, self.bundles, now, self.guards, filters):
                     if matches(standing, phase=phase, stalled_days=stalled_days, overdue=overdue, blocked=blocked):
                         yield standing
 
@@ -373,7 +376,7 @@ class Mentorflow:
         written = 0
         for start in range(0, len(ids), queries.BATCH):
             with store.transaction(self.engine, store.caller_session(session)) as writing:
-                written += reads.refresh(writing, ids[start : start + queries.BATCH], now, self.guards)
+                written += reads.refresh(writing, self.bundles, ids[start : start + queries.BATCH], now, self.guards)
         return written
 
     def summary(
@@ -390,7 +393,12 @@ class Mentorflow:
         now = self.now()
         with store.read(self.engine, session) as reading:
             tallies = reads.tallies(
-                reading, now, self.guards, phase, {"workflow": workflow, "program": program, "state": state}
+                reading,
+                self.bundles,
+                now,
+                self.guards,
+                phase,
+                {"workflow": workflow, "program": program, "state": state},
             )
         return summarise(tallies, now)
 
@@ -408,8 +416,8 @@ class Mentorflow:
         now = self.now()
         filters = {"workflow": workflow, "program": program, "state": state}
         with store.read(self.engine, session) as reading:
-            rows = filter_standings(reads.standing_rows(reading, now, self.guards, filters), phase=phase)
-            tallies = reads.tallies(reading, now, self.guards, phase, filters)
+            rows = filter_standings(reads.standing_rows(reading, self.bundles, now, self.guards, filters), phase=phase)
+            tallies = reads.tallies(reading, self.bundles, now, self.guards, phase, filters)
         return summarise(tallies, now), rows
 
     def verify(self, *, session: store.SessionLike | None = None) -> VerifyReport:
@@ -439,7 +447,7 @@ class Mentorflow:
             with store.read(self.engine, session) as reading:
                 known += [
                     WorkflowInfo(workflow=workflow, version=version, title=title, source="database")
-                    for workflow, version, title, _ in repo.definitions(reading)
+                    for workflow, version, title, _ in definitions(reading)
                     if (workflow, version) not in seen
                 ]
         return sorted(known, key=lambda info: (info.workflow, info.version))
@@ -464,7 +472,7 @@ class Mentorflow:
         workflows: dict[str, str] = {}
 
         def body(session: store.Session, now: dt.datetime) -> list[Event]:
-            snapshot = repo.load_snapshot(session, relationship)
+            snapshot = repo.load_snapshot(session, self.bundles, relationship)
             workflows[snapshot.id] = snapshot.bundle.workflow.workflow
             write, result = decide(snapshot, now)
             outcome[:] = [result]
@@ -472,7 +480,7 @@ class Mentorflow:
                 return []
             for plan in write.starts:
                 workflows[plan.id] = plan.bundle.workflow.workflow
-                repo.register(session, plan.bundle, self.registry.get(*plan.bundle.key), now)
+                self.bundles.register(session, plan.bundle, self.registry.get(*plan.bundle.key), now)
             return repo.apply_write(session, snapshot, write, actor, now)
 
         events = self._run(session, body, actor, workflows)

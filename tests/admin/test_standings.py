@@ -125,7 +125,7 @@ def test_a_stale_refresh_does_not_overwrite_a_newer_write(mf: Mentorflow, clock:
     """A standing computed before a write is not saved over the relationship the write has moved on."""
     rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=Actor.admin()).id
     with Session(mf.engine) as session:
-        [snapshot] = queries.load_snapshots(session, ids=[rel_id])
+        [snapshot] = queries.load_snapshots(session, mf.bundles, ids=[rel_id])
     clock.advance(1)
     mf.submit(rel_id, "idp", valid("idp"), actor="bob")
     with Session(mf.engine) as session, session.begin():

@@ -11,21 +11,21 @@ from sqlalchemy.orm import Session
 
 from mentorflow import Actor, Blocked, ConcurrencyConflict, Mentorflow, MentorflowError
 from mentorflow.engine.snapshot import Snapshot
-from mentorflow.store import repo
+from mentorflow.store import Bundles, repo
 from mentorflow.store.tables import RelationshipRow
 from tests.conftest import POSTGRES, Database, MakeMentorflow
 from tests.content import valid
 
 ADMIN = Actor.admin("carol")
-LoadSnapshot = Callable[[Session, str], Snapshot]
+LoadSnapshot = Callable[[Session, Bundles, str], Snapshot]
 
 
 def _racing(times: int, calls: list[str]) -> LoadSnapshot:
     """A `load_snapshot` after which another writer moves the row on, the first ``times`` times."""
     original = repo.load_snapshot
 
-    def load(session: Session, relationship_id: str) -> Snapshot:
-        snapshot = original(session, relationship_id)
+    def load(session: Session, bundles: Bundles, relationship_id: str) -> Snapshot:
+        snapshot = original(session, bundles, relationship_id)
         calls.append(relationship_id)
         if len(calls) <= times:
             session.execute(
@@ -76,8 +76,8 @@ def test_a_retry_re_evaluates_the_requirements(
     original = repo.load_snapshot
     calls: list[str] = []
 
-    def load(session: Session, relationship_id: str) -> Snapshot:
-        snapshot = original(session, relationship_id)
+    def load(session: Session, bundles: Bundles, relationship_id: str) -> Snapshot:
+        snapshot = original(session, bundles, relationship_id)
         calls.append(relationship_id)
         if len(calls) == 1:
             with monkeypatch.context() as inner:

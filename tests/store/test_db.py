@@ -192,7 +192,7 @@ def test_a_corrupt_definition_is_a_storage_error(mf: Mentorflow, monkeypatch: py
     rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
     with mf.engine.begin() as connection:
         connection.execute(update(Definition).values(body='{"workflow": []}'))
-    monkeypatch.setattr(repo, "_bundles", {})
+    mf = Mentorflow(mf.engine)  # a fresh instance: nothing parsed yet
     with pytest.raises(StorageError, match="a stored workflow definition is unreadable") as caught:
         mf.status(rel_id)
     assert caught.value.code == "storage.corrupt_definition"

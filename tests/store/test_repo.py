@@ -23,17 +23,17 @@ def two(mf: Mentorflow) -> list[str]:
 def test_a_definition_is_loaded_from_the_database_when_not_cached(
     mf: Mentorflow, two: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With a cold cache, the stored definition is read, parsed and cached."""
-    cache: dict[str, object] = {}
-    monkeypatch.setattr(repo, "_bundles", cache)
-    assert mf.status(two[0]).workflow == "traditional-dyad"
-    assert len(cache) == 1
+    """With a cold cache, the stored definition is read, parsed and cached on the instance."""
+    fresh = Mentorflow(mf.engine)
+    assert len(fresh.bundles) == 0
+    assert fresh.status(two[0]).workflow == "traditional-dyad"
+    assert len(fresh.bundles) == 1
 
 
 def test_an_unknown_definition_hash_is_not_found(mf: Mentorflow) -> None:
     """Asking for a definition nobody stored is `storage.missing_definition`."""
     with Session(mf.engine) as session, pytest.raises(NotFound, match="no stored definition 000000000000") as caught:
-        repo.bundle_by_hash(session, "0" * 64)
+        mf.bundles.get(session, "0" * 64)
     assert caught.value.code == "storage.missing_definition"
 
 
@@ -49,7 +49,7 @@ def test_events_and_counts_cover_every_relationship(mf: Mentorflow, two: list[st
 def test_bulk_snapshots_can_be_limited_to_ids(mf: Mentorflow, two: list[str]) -> None:
     """`load_snapshots(ids=...)` loads just those relationships, with their artifacts."""
     with Session(mf.engine) as session:
-        [snapshot] = list(queries.load_snapshots(session, ids=[two[0]]))
+        [snapshot] = list(queries.load_snapshots(session, mf.bundles, ids=[two[0]]))
     assert (snapshot.id, snapshot.state, list(snapshot.items)) == (two[0], "preparing", ["idp"])
 
 
@@ -57,5 +57,5 @@ def test_bulk_snapshots_come_in_batches(mf: Mentorflow, two: list[str], monkeypa
     """Relationships are loaded a batch at a time; the result is the same."""
     monkeypatch.setattr(queries, "BATCH", 1)
     with Session(mf.engine) as session:
-        assert sorted(s.id for s in queries.load_snapshots(session)) == sorted(two)
+        assert sorted(s.id for s in queries.load_snapshots(session, mf.bundles)) == sorted(two)
         assert sorted(r.row.id for r in queries.records(session)) == sorted(two)

@@ -1,8 +1,9 @@
 """Persistence: the only package that imports SQLAlchemy and Alembic.
 
-``db`` holds connections, transactions and migrations; ``tables`` the schema; ``statements`` the prebuilt
-statements of the hot path; ``repo`` the reads and writes of relationships and their hash-chained event log;
-``queries`` and ``standings`` the bulk reads behind audits and verification, and the standing cache.
+``db`` holds connections, transactions and migrations; ``tables`` the schema; ``definitions`` the stored workflow
+definitions; ``statements`` the prebuilt statements of the hot path; ``repo`` the reads and writes of relationships
+and their hash-chained event log; ``queries`` and ``standings`` the bulk reads behind audits and verification, and
+the standing cache.
 """
 
 from sqlalchemy import Engine
@@ -17,8 +18,10 @@ from mentorflow.store.db import (
     transaction,
     upgrade,
 )
+from mentorflow.store.definitions import Bundles
 
 __all__ = [
+    "Bundles",
     "Engine",
     "Session",
     "SessionLike",

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from mentorflow.engine.snapshot import Snapshot
 from mentorflow.store.db import from_db, to_db
-from mentorflow.store.repo import bundle_by_hash, load_details, snapshot_of
+from mentorflow.store.definitions import Bundles
+from mentorflow.store.repo import load_details, snapshot_of
 from mentorflow.store.statements import HEAD_COLUMNS
 from mentorflow.store.tables import Definition, EventRow, ParticipantRow, RelationshipRow, RevisionRow, SignatureRow
 
@@ -23,6 +24,7 @@ BATCH = 2000
 
 def load_snapshots(
     session: Session,
+    bundles: Bundles,
     *,
     workflow: str | None = None,
     program: str | None = None,
@@ -40,7 +42,7 @@ def load_snapshots(
     connection = session.connection()
     rows = connection.execute(query).all()
     for start in range(0, len(rows), BATCH):
-        snapshots = {row.id: snapshot_of(session, row) for row in rows[start : start + BATCH]}
+        snapshots = {row.id: snapshot_of(session, bundles, row) for row in rows[start : start + BATCH]}
         load_details(connection, snapshots)
         yield from snapshots.values()
 
@@ -51,11 +53,11 @@ def relationship_ids(session: Session) -> list[str]:
     return list(session.connection().execute(select(table.c.id).order_by(table.c.started_at, table.c.id)).scalars())
 
 
-def due_candidates(session: Session, now: dt.datetime) -> list[str]:
+def due_candidates(session: Session, bundles: Bundles, now: dt.datetime) -> list[str]:
     """Ids of relationships sitting in a state with a timed transition whose delay has passed."""
     ids: list[str] = []
     for definition_hash in session.scalars(select(Definition.hash)):
-        workflow = bundle_by_hash(session, definition_hash).workflow
+        workflow = bundles.get(session, definition_hash).workflow
         for transition in workflow.transitions:
             if transition.after_days is None:
                 continue

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,20 +20,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from mentorflow.canonical import GENESIS, canonical_json, event_hash
-from mentorflow.definitions import Bundle, Loaded
 from mentorflow.engine.actions import StartPlan, Write
 from mentorflow.engine.snapshot import RevisionView, Snapshot
 from mentorflow.errors import (
     ConcurrencyConflict,
     CorruptRow,
-    DefinitionProblem,
-    MissingDefinition,
     NotFound,
     RelationshipExists,
-    VersionConflict,
 )
 from mentorflow.identifiers import Actor
 from mentorflow.store.db import from_db, to_db
+from mentorflow.store.definitions import Bundles
 from mentorflow.store.statements import (
     _PERSON,
     _PREPARED_DETAILS,
@@ -52,7 +48,6 @@ from mentorflow.store.statements import (
     _HeadRow,
 )
 from mentorflow.store.tables import (
-    Definition,
     EventRow,
     ParticipantRow,
     RelationshipRow,
@@ -63,86 +58,18 @@ from mentorflow.types import Event
 
 __all__ = [
     "apply_write",
-    "bundle_by_hash",
     "create",
-    "definitions",
     "events_of",
     "load_snapshot",
-    "register",
     "revision_content",
     "snapshot_of",
     "to_event",
 ]
 
-_bundles: dict[str, Bundle] = {}
-_bundles_lock = threading.Lock()
 
-
-def bundle_by_hash(session: Session, definition_hash: str) -> Bundle:
-    """A stored definition; cached per process, which is safe because definitions are content-addressed."""
-    found = _bundles.get(definition_hash)
-    if found is None:
-        body = session.scalar(select(Definition.body).where(Definition.hash == definition_hash))
-        if body is None:
-            raise MissingDefinition(
-                f"no stored definition {definition_hash[:12]}",
-                hint="Run `mentorflow verify`; the database may have been edited by hand.",
-            )
-        found = Bundle.from_json(body)
-        with _bundles_lock:
-            _bundles[definition_hash] = found
-    return found
-
-
-def register(session: Session, bundle: Bundle, source: Loaded, now: dt.datetime) -> None:
-    """Store a bundle once; a different bundle under the same (id, version) is a version conflict.
-
-    ``source`` is the file the bundle's workflow was read from, so that the conflict points at its `version:`.
-    """
-    workflow_id, version = bundle.key
-    stored = session.scalar(
-        select(Definition.hash).where(Definition.workflow == workflow_id, Definition.version == version)
-    )
-    if stored == bundle.hash:
-        return
-    if stored is not None:
-        raise VersionConflict(
-            [
-                DefinitionProblem(
-                    "definition.version_conflict",
-                    f"workflow {workflow_id!r} version {version} is already registered with different content "
-                    f"(stored {stored[:12]}, now {bundle.hash[:12]})",
-                    source.file,
-                    *source.doc.where(("version",)),
-                    f"Relationships already run on version {version}; "
-                    f"bump `version:` in {source.file} to register the change.",
-                )
-            ]
-        )
-    session.add(
-        Definition(
-            hash=bundle.hash,
-            workflow=workflow_id,
-            version=version,
-            title=bundle.workflow.title,
-            body=bundle.body,
-            created_at=to_db(now),
-        )
-    )
-    session.flush()
-    with _bundles_lock:
-        _bundles[bundle.hash] = bundle
-
-
-def definitions(session: Session) -> list[tuple[str, int, str, str]]:
-    """(workflow, version, title, hash) of every registered definition."""
-    rows = session.execute(select(Definition.workflow, Definition.version, Definition.title, Definition.hash))
-    return [(row[0], row[1], row[2], row[3]) for row in rows]
-
-
-def snapshot_of(session: Session, row: Any) -> Snapshot:
+def snapshot_of(session: Session, bundles: Bundles, row: Any) -> Snapshot:
     """The head of a snapshot from a relationship row (ORM or Core); participants and artifacts come after."""
-    bundle = bundle_by_hash(session, row.definition_hash)
+    bundle = bundles.get(session, row.definition_hash)
     if row.state not in bundle.workflow.states:
         raise CorruptRow(
             f"relationship {row.id!r} is in state {row.state!r}, which its workflow does not have",
@@ -163,7 +90,7 @@ def snapshot_of(session: Session, row: Any) -> Snapshot:
     )
 
 
-def load_snapshot(session: Session, relationship_id: str) -> Snapshot:
+def load_snapshot(session: Session, bundles: Bundles, relationship_id: str) -> Snapshot:
     """The current snapshot of a relationship, from its cached rows."""
     connection = session.connection()
     rows = _PREPARED_HEAD.rows(connection, {"id": relationship_id})
@@ -172,7 +99,7 @@ def load_snapshot(session: Session, relationship_id: str) -> Snapshot:
             f"no relationship {relationship_id!r}",
             hint="Check the id: start() returns it, and the audit lists every relationship.",
         )
-    snapshot = snapshot_of(session, _HeadRow._make(rows[0]))
+    snapshot = snapshot_of(session, bundles, _HeadRow._make(rows[0]))
     load_details(connection, {relationship_id: snapshot})
     return snapshot
 
