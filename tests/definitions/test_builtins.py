@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mentorflow.artifacts import check_content
 from mentorflow.definitions import Kind, Registry, Workflow, builtin_dir, validate_paths
+from mentorflow.definitions.content import check_content
 from mentorflow.definitions.parse import parse_document
 from mentorflow.definitions.yamlsafe import read_file
 
@@ -188,3 +188,30 @@ def test_empty_content_of_a_builtin_kind_is_a_draft_missing_every_required_field
     checked = check_content(kind, {})
     assert checked.missing == [name for name, spec in kind.fields.items() if spec.required]
     assert not checked.complete
+
+
+# who may add people to each role, besides administrators (docs/workflows/ says why for each workflow)
+ADDED_BY = [
+    ("traditional-dyad", {"mentor": [], "mentee": []}),
+    ("informal-peer", {"peer": ["peer"]}),
+    ("facilitated-peer", {"facilitator": [], "member": ["facilitator"]}),
+    ("group", {"mentor": [], "mentee": ["mentor"]}),
+    ("micro-mentoring", {"mentor": [], "mentee": []}),
+]
+
+
+@pytest.mark.parametrize(("workflow_id", "added_by"), ADDED_BY, ids=[row[0] for row in ADDED_BY])
+def test_builtin_roles_say_who_adds_people(
+    registry: Registry, workflow_id: str, added_by: dict[str, list[str]]
+) -> None:
+    """Facilitators add members, group mentors add mentees, peers add peers; a matched pair is the program's."""
+    assert {name: role.added_by for name, role in _workflow(registry, workflow_id).roles.items()} == added_by
+
+
+@pytest.mark.parametrize(("workflow_id", "added_by"), ADDED_BY, ids=[row[0] for row in ADDED_BY])
+def test_builtin_pages_document_who_adds_people(workflow_id: str, added_by: dict[str, list[str]]) -> None:
+    """Each workflow's page lists, in its roles table, who may add people to each role."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "workflows" / f"{workflow_id}.md").read_text()
+    for role, roles in added_by.items():
+        adders = ", ".join(roles) + (", administrators" if roles else "administrators only")
+        assert any(line.startswith(f"| `{role}` |") and line.endswith(f"| {adders} |") for line in page.splitlines())

@@ -264,3 +264,22 @@ def test_an_empty_location_table_places_problems_at_the_start() -> None:
     """A document with no positions (an empty file) reports problems at 1:1 of its file."""
     problem = Located(None, "empty.yaml").problem("definition.not_a_definition", "empty")
     assert (problem.file, problem.line, problem.column) == ("empty.yaml", 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("scalar", "reason"),
+    [
+        ("!!int x", "invalid value 'x': it is not a whole number"),
+        ("!!int ''", "invalid value '': it is not a whole number"),
+        ("!!float x", "invalid value 'x': it is not a number"),
+        ("!!bool maybe", "invalid value 'maybe': it is not true or false"),
+        ("!!timestamp soon", "invalid value 'soon': it is not a date or time"),
+        ("2026-13-45", "invalid value '2026-13-45': it is not a date or time (month must be in 1..12)"),
+        ("!!python/object:os.system x", "the tag !!python/object:os.system is not allowed; use plain YAML values"),
+        ("!custom x", "the tag !custom is not allowed; use plain YAML values"),
+    ],
+)
+def test_a_value_that_does_not_fit_its_tag_is_said_in_yaml_terms(scalar: str, reason: str) -> None:
+    """The reason names what the tag wants, never the Python error behind it (`invalid literal for int()`)."""
+    with pytest.raises(DefinitionError, match=rf"^test\.yaml:1:4: definition\.syntax: .*{re.escape(reason)}$"):
+        load_text(f"a: {scalar}\n", "test.yaml")

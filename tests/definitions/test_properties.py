@@ -18,10 +18,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mentorflow.artifacts import check_content
 from mentorflow.canonical import canonical_json
 from mentorflow.definitions import Bundle, Kind, Registry, Workflow, builtin_dir
 from mentorflow.definitions.checks import check_references, check_workflow
+from mentorflow.definitions.content import check_content
 from mentorflow.definitions.models import FieldSpec
 from mentorflow.definitions.parse import parse_document
 from mentorflow.definitions.yamlsafe import load_text
@@ -182,6 +182,23 @@ def test_random_text_fails_only_with_located_definition_errors(text: str) -> Non
         _pipeline(text, "random.yaml")
     except DefinitionError as exc:
         _assert_located(exc, text, "random.yaml")
+
+
+# pydantic's own wording, which an author never reads: messages say what a key takes in YAML's terms
+PYDANTIC_WORDING = re.compile(r"Input should|should (be|have|match)|instance of|Value error|after validation")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_documents())
+def test_messages_for_mutated_builtins_are_written_for_authors(mutation: tuple[str, Any]) -> None:
+    """Whatever is wrong with an edited built-in, no message or hint uses pydantic's wording."""
+    name, document = mutation
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    try:
+        _pipeline(text, name)
+    except DefinitionError as exc:
+        wording = [f"{p.message} | {p.hint}" for p in exc.problems if PYDANTIC_WORDING.search(f"{p.message} {p.hint}")]
+        assert wording == []
 
 
 def _bounded(low: float | None, high: float | None, *, integer: bool) -> st.SearchStrategy[Any]:

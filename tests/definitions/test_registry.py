@@ -245,9 +245,15 @@ def test_validate_paths_reads_yml_files_in_subdirectories(tmp_path: Path) -> Non
     assert [p.code for p in validate_paths([tmp_path])] == ["definition.invalid_value"]
 
 
-def test_validate_paths_resolves_references_against_extra_directories() -> None:
+def _alone(tmp_path: Path) -> Path:
+    """A copy of the valid workflow in a directory of its own, away from the kind it uses."""
+    (tmp_path / "alone").mkdir()
+    return Path(shutil.copy(VALID / "lab-onboarding.yaml", tmp_path / "alone"))
+
+
+def test_validate_paths_resolves_references_against_extra_directories(tmp_path: Path) -> None:
     """A workflow using a kind from an extra directory validates only with that directory given."""
-    workflow = VALID / "lab-onboarding.yaml"
+    workflow = _alone(tmp_path)
     assert [p.message for p in validate_paths([workflow])] == ["slot 'checkin' uses unknown artifact kind 'checkin'"]
     assert validate_paths([workflow], [VALID]) == []
 
@@ -282,10 +288,10 @@ def test_load_file_refuses_a_kind_file(registry: Registry) -> None:
         registry.load_file(VALID / "kinds" / "checkin.yaml")
 
 
-def test_load_file_reports_unresolved_references(registry: Registry) -> None:
+def test_load_file_reports_unresolved_references(registry: Registry, tmp_path: Path) -> None:
     """A workflow file whose kinds the registry lacks is refused, naming the kind."""
     with pytest.raises(DefinitionError, match=r"definition\.unknown_kind: slot 'checkin' uses unknown artifact kind"):
-        registry.load_file(VALID / "lab-onboarding.yaml")
+        registry.load_file(_alone(tmp_path))
 
 
 def test_builtin_dir_prefers_the_copy_inside_the_installed_package(
@@ -300,3 +306,51 @@ def test_builtin_dir_prefers_the_copy_inside_the_installed_package(
 def test_builtin_dir_falls_back_to_the_checkout() -> None:
     """From a checkout, the built-ins are the repository's `workflows/` directory."""
     assert builtin_dir() == HERE.parents[1] / "workflows"
+
+
+NOTE_KIND = "mentorflow: 1\nkind: note\ntitle: Note\nfields:\n  text: {type: text}\n"
+CHAT = """\
+mentorflow: 1
+workflow: coffee-chat
+version: 1
+title: Coffee chat
+roles: {host: {max: 1}, guest: {}}
+artifacts: {notes: {kind: note, submitted_by: [host]}}
+states: {invited: {initial: true}, done: {final: true}}
+transitions: [{trigger: finish, from: invited, to: done, requires: [{complete: notes}]}]
+"""
+
+
+@pytest.mark.parametrize("kind_at", ["note.yaml", "kinds/note.yaml"], ids=["same-directory", "kinds-directory"])
+def test_a_file_validated_alone_finds_the_kinds_beside_it(tmp_path: Path, kind_at: str) -> None:
+    """A workflow given on its own resolves kinds from its directory, or from a `kinds/` directory there."""
+    (tmp_path / kind_at).parent.mkdir(exist_ok=True)
+    (tmp_path / kind_at).write_text(NOTE_KIND)
+    (tmp_path / "coffee-chat.yaml").write_text(CHAT)
+    assert validate_paths([tmp_path / "coffee-chat.yaml"]) == []
+    assert Registry().load_file(tmp_path / "coffee-chat.yaml").kinds["note"].title == "Note"
+
+
+def test_definitions_further_away_are_not_looked_for(tmp_path: Path) -> None:
+    """Only the file's directory and its `kinds/` count: a kind in another subdirectory is still unknown."""
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "note.yaml").write_text(NOTE_KIND)
+    (tmp_path / "coffee-chat.yaml").write_text(CHAT)
+    assert [p.code for p in validate_paths([tmp_path / "coffee-chat.yaml"])] == ["definition.unknown_kind"]
+
+
+def test_problems_of_the_files_beside_are_not_reported(tmp_path: Path) -> None:
+    """The files beside are context: a broken neighbour neither fails the file under validation nor shows up."""
+    (tmp_path / "note.yaml").write_text(NOTE_KIND)
+    (tmp_path / "draft.yaml").write_text("mentorflow: 1\nkind: draft\ntitel: Draft\n")
+    (tmp_path / "coffee-chat.yaml").write_text(CHAT)
+    assert validate_paths([tmp_path / "coffee-chat.yaml"]) == []
+    assert Registry().load_file(tmp_path / "coffee-chat.yaml").key == ("coffee-chat", 1)
+
+
+def test_a_kind_beside_the_file_does_not_replace_a_known_one(tmp_path: Path) -> None:
+    """A registry's kinds win over those beside a file, as when the directory is read by the registry itself."""
+    (tmp_path / "idp.yaml").write_text(NOTE_KIND.replace("kind: note", "kind: idp"))
+    (tmp_path / "coffee-chat.yaml").write_text(CHAT.replace("kind: note", "kind: idp"))
+    bundle = Registry().load_file(tmp_path / "coffee-chat.yaml")
+    assert bundle.kinds["idp"] == Registry().kinds()["idp"]

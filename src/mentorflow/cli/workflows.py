@@ -97,13 +97,20 @@ def show(obj: Context, reference: str, output_format: str) -> None:
 
 @workflow.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
 @format_option()
 @pass_context
-def validate(obj: Context, paths: tuple[Path, ...], output_format: str) -> None:
-    """Validate workflow and artifact-kind files (or directories of them); exit 1 listing every problem."""
-    from mentorflow.definitions import validate_paths  # noqa: PLC0415
+def validate(obj: Context, paths: tuple[Path, ...], strict: bool, output_format: str) -> None:
+    """Validate workflow and artifact-kind files (or directories of them); exit 1 listing every problem.
 
-    problems = validate_paths(list(paths), [Path(d) for d in obj.workflow_dirs])
+    Warnings (legal but suspect definitions, such as a slot nothing requires) are listed too; they fail the
+    command only with --strict.
+    """
+    from mentorflow.definitions import is_warning, validate_paths  # noqa: PLC0415
+
+    found = validate_paths(list(paths), [Path(d) for d in obj.workflow_dirs], warnings=True)
+    warnings = [p for p in found if is_warning(p)]
+    errors = len(found) - len(warnings)
     if output_format == "json":
         emit_json(
             [
@@ -112,22 +119,28 @@ def validate(obj: Context, paths: tuple[Path, ...], output_format: str) -> None:
                     "line": p.line,
                     "column": p.column,
                     "code": p.code,
+                    "severity": "warning" if is_warning(p) else "error",
                     "message": p.message,
                     "hint": p.hint,
                 }
-                for p in problems
+                for p in found
             ]
         )
     else:
-        for problem in problems:
-            click.echo(str(problem))
+        for problem in found:
+            where = f"{problem.file}:{problem.line}:{problem.column}"
+            click.echo(f"{where}: warning[{problem.code}]: {problem.message}" if is_warning(problem) else str(problem))
             if problem.hint:
                 click.echo(f"  hint: {problem.hint}")
-        if not problems:
-            click.echo(f"ok: {', '.join(map(str, paths))} valid")
-    if problems:
-        count = len(problems)
-        click.echo(f"error[definition.invalid]: {count} problem{'s' if count > 1 else ''} found", err=True)
+        if not errors and not (strict and warnings):
+            noted = f" ({len(warnings)} warning{'s' if len(warnings) > 1 else ''})" if warnings else ""
+            click.echo(f"ok: {', '.join(map(str, paths))} valid{noted}")
+    if errors:
+        click.echo(f"error[definition.invalid]: {errors} problem{'s' if errors > 1 else ''} found", err=True)
+        raise click.exceptions.Exit(1)
+    if strict and warnings:
+        count = len(warnings)
+        click.echo(f"error[definition.invalid]: {count} warning{'s' if count > 1 else ''} found (--strict)", err=True)
         raise click.exceptions.Exit(1)
 
 

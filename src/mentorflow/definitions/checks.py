@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from mentorflow.definitions.messages import did_you_mean
 from mentorflow.definitions.models import (
     AllOf,
     AnyOf,
@@ -44,6 +45,12 @@ def _names(items: list[str]) -> str:
     return ", ".join(repr(item) for item in items)
 
 
+def _guess(word: str, choices: list[str]) -> str:
+    """``Did you mean 'mentor'? `` before a hint, when one declared name is close to the unknown one."""
+    match = did_you_mean(word, choices)
+    return f"Did you mean {match!r}? " if match else ""
+
+
 class _Checker:
     def __init__(self, workflow: Workflow, doc: Located) -> None:
         self.wf = workflow
@@ -59,7 +66,8 @@ class _Checker:
                 "definition.unknown_role",
                 f"unknown role {role!r}",
                 path,
-                f"Use one of the roles: {_names(list(self.wf.roles))}, or declare it under `roles`.",
+                _guess(role, list(self.wf.roles))
+                + f"Use one of the roles: {_names(list(self.wf.roles))}, or declare it under `roles`.",
             )
 
     def state(self, state: str, path: PathKey) -> None:
@@ -68,7 +76,8 @@ class _Checker:
                 "definition.unknown_state",
                 f"unknown state {state!r}",
                 path,
-                f"Use one of the states: {_names(list(self.wf.states))}, or declare it under `states`.",
+                _guess(state, list(self.wf.states))
+                + f"Use one of the states: {_names(list(self.wf.states))}, or declare it under `states`.",
             )
 
     def slot(self, slot: str, path: PathKey) -> bool:
@@ -78,12 +87,14 @@ class _Checker:
                 "definition.unknown_slot",
                 f"unknown artifact slot {slot!r}",
                 path,
-                f"Use one of the slots: {known}, or declare it under `artifacts`.",
+                _guess(slot, list(self.wf.artifacts))
+                + f"Use one of the slots: {known}, or declare it under `artifacts`.",
             )
             return False
         return True
 
     def run(self) -> list[DefinitionProblem]:
+        self.check_roles()
         self.check_states()
         self.check_slots()
         self.check_transitions()
@@ -107,7 +118,8 @@ class _Checker:
                     "definition.unknown_phase",
                     f"state {name!r} names unknown phase {state.phase!r}",
                     ("states", name, "phase"),
-                    f"Use one of the phases: {_names(self.wf.phases) or '(none declared)'}.",
+                    _guess(state.phase, self.wf.phases)
+                    + f"Use one of the phases: {_names(self.wf.phases) or '(none declared)'}.",
                 )
             if state.outcome is not None and not state.final:
                 self.add(
@@ -125,6 +137,11 @@ class _Checker:
                 )
             for index, obligation in enumerate(state.obligations):
                 self.requirement(obligation, ("states", name, "obligations", index))
+
+    def check_roles(self) -> None:
+        for name, cardinality in self.wf.roles.items():
+            for index, role in enumerate(cardinality.added_by):
+                self.role(role, ("roles", name, "added_by", index))
 
     def check_slots(self) -> None:
         for name, slot in self.wf.artifacts.items():
@@ -270,7 +287,8 @@ def check_references(
                     "definition.unknown_kind",
                     f"slot {name!r} uses unknown artifact kind {slot.kind!r}",
                     ("artifacts", name, "kind"),
-                    f"Use one of the kinds: {_names(sorted(kinds))}, or add a kind file for {slot.kind!r}.",
+                    _guess(slot.kind, sorted(kinds))
+                    + f"Use one of the kinds: {_names(sorted(kinds))}, or add a kind file for {slot.kind!r}.",
                 )
             )
     for index, transition in enumerate(workflow.transitions):
@@ -298,7 +316,7 @@ def _check_starts(
                 "definition.unknown_workflow",
                 f"transition {transition.trigger!r} starts unknown workflow {starts.workflow!r}",
                 (*path, "workflow"),
-                f"Use one of the workflows: {_names(sorted(workflows))}.",
+                _guess(starts.workflow, sorted(workflows)) + f"Use one of the workflows: {_names(sorted(workflows))}.",
             )
         ]
     if starts.version is not None and versions:
@@ -320,7 +338,7 @@ def _check_starts(
             "definition.unknown_role",
             f"workflow {target.workflow!r} has no role {new_role!r}",
             (*path, "roles", new_role),
-            f"Use one of its roles: {_names(list(target.roles))}.",
+            _guess(new_role, list(target.roles)) + f"Use one of its roles: {_names(list(target.roles))}.",
         )
         for new_role in starts.roles
         if new_role not in target.roles

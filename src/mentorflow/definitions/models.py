@@ -1,16 +1,32 @@
 """The YAML language as pydantic models: the structural half of validation (the semantic half is ``checks``).
 
 Every model forbids unknown keys and is frozen, so a loaded definition can be shared by every relationship that
-runs on it. Field aliases carry the YAML spelling where it is a Python keyword (``from``, ``not``).
+runs on it. Field aliases carry the YAML spelling where it is a Python keyword (``from``, ``not``). Flags are
+``StrictBool``: YAML 1.1's ``yes``/``no``/``on``/``off`` load as text (``yamlsafe``), and pydantic's lax mode would
+quietly read that text as a boolean again.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictBool,
+    StringConstraints,
+    Tag,
+    model_serializer,
+    model_validator,
+)
 
 __all__ = [
+    "OBLIGATION_FORMS",
+    "REQUIREMENT_FORMS",
     "AllOf",
     "AnyOf",
     "Cardinality",
@@ -30,6 +46,8 @@ __all__ = [
     "State",
     "Transition",
     "Workflow",
+    "obligation_keys",
+    "requirement_keys",
     "slot_of",
 ]
 
@@ -43,6 +61,12 @@ Days = Annotated[int, Field(ge=0, le=36_600)]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @cached_property
+    def as_yaml(self) -> dict[str, Any]:
+        """This definition as its author would write it (YAML keys, defaults left out), built once per object:
+        every blocker of a requirement carries it. Treat it as read-only."""
+        return self.model_dump(by_alias=True, exclude_defaults=True)
 
 
 # -- requirements -----------------------------------------------------------------------------------------------
@@ -102,7 +126,9 @@ class Check(_Model):
     args: dict[str, Any] = Field(default_factory=dict)
 
 
-_REQUIREMENT_TAGS = ("complete", "signed", "count", "current", "in_state_days", "all", "any", "not", "check")
+REQUIREMENT_FORMS = ("complete", "signed", "count", "current", "in_state_days", "all", "any", "not", "check")
+"""The keys that name a requirement's form; a requirement mapping has exactly one of them."""
+OBLIGATION_FORMS = ("complete", "signed", "count", "current")
 
 
 def _form(value: Any) -> str | None:
@@ -110,7 +136,7 @@ def _form(value: Any) -> str | None:
     if isinstance(value, BaseModel):
         value = value.model_dump(by_alias=True)
     if isinstance(value, dict):
-        for tag in _REQUIREMENT_TAGS:
+        for tag in REQUIREMENT_FORMS:
             if tag in value:
                 return tag
     return None
@@ -129,7 +155,7 @@ Requirement = Annotated[
     Discriminator(
         _form,
         custom_error_type="requirement_form",
-        custom_error_message="a requirement needs one of the keys: " + ", ".join(_REQUIREMENT_TAGS),
+        custom_error_message="a requirement needs one of the keys: " + ", ".join(REQUIREMENT_FORMS),
     ),
 ]
 
@@ -184,7 +210,7 @@ class CurrentObligation(Current, _Timing):
 
 def _obligation_form(value: Any) -> str | None:
     form = _form(value)
-    return form if form in {"complete", "signed", "count", "current"} else None
+    return form if form in OBLIGATION_FORMS else None
 
 
 Obligation = Annotated[
@@ -200,12 +226,32 @@ Obligation = Annotated[
 ]
 
 
+def _keys(*models: type[BaseModel]) -> frozenset[str]:
+    return frozenset(info.alias or name for model in models for name, info in model.model_fields.items())
+
+
+def requirement_keys() -> frozenset[str]:
+    """Every key some requirement form accepts: what an unknown key in a requirement is measured against."""
+    return _keys(Complete, Signed, Count, Current, InStateDays, AllOf, AnyOf, NotReq, Check)
+
+
+def obligation_keys() -> frozenset[str]:
+    """Every key some obligation form accepts (its requirement's keys and the timings)."""
+    return _keys(CompleteObligation, SignedObligation, CountObligation, CurrentObligation)
+
+
 # -- workflows --------------------------------------------------------------------------------------------------
 
 
 class Cardinality(_Model):
+    """How many people hold a role, and which roles' holders may add people to it."""
+
     min: Annotated[int, Field(ge=0, le=10_000)] = 1
     max: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    added_by: list[Name] = Field(
+        default_factory=list,
+        description="Roles whose holders may add people to this role (default: none; administrators always may).",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Cardinality:
@@ -214,12 +260,21 @@ class Cardinality(_Model):
             raise ValueError(msg)
         return self
 
+    @model_serializer(mode="wrap")
+    def _without_empty_added_by(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A stored definition is identified by the hash of its dump: leaving the default out keeps the hash of
+        # every definition written before `added_by` existed, so databases holding them take them back unchanged.
+        data: dict[str, Any] = handler(self)
+        if not self.added_by:
+            data.pop("added_by", None)
+        return data
+
 
 class Slot(_Model):
     kind: Name
     submitted_by: list[Name] | None = None
     signed_by: list[Name] = Field(default_factory=list)
-    repeatable: bool = False
+    repeatable: StrictBool = False
     max_items: PositiveInt | None = None
     description: str = ""
 
@@ -233,8 +288,8 @@ class Slot(_Model):
 
 class State(_Model):
     phase: Name | None = None
-    initial: bool = False
-    final: bool = False
+    initial: StrictBool = False
+    final: StrictBool = False
     outcome: Literal["success", "ended"] | None = None
     obligations: list[Obligation] = Field(default_factory=list)
     description: str = ""
@@ -294,7 +349,7 @@ SCALAR_TYPES = ("text", "int", "number", "bool", "date", "datetime")
 
 class FieldSpec(_Model):
     type: FieldType
-    required: bool = True
+    required: StrictBool = True
     description: str = ""
     of: Literal["text", "int", "number", "bool", "date", "datetime"] | dict[Name, FieldSpec] | None = None
     fields: dict[Name, FieldSpec] | None = None

@@ -1,8 +1,8 @@
 """Turn a loaded YAML document into a ``Workflow`` or ``Kind``, translating pydantic's errors for authors.
 
 pydantic reports locations as tuples that mix YAML keys with the tags of tagged unions; we walk the model types
-along each location to tell them apart, so that an error points at the right line and, for an unknown key, lists
-the keys that section accepts.
+along each location to tell them apart, so that an error points at the right line and, for an unknown key, names
+the nearest key that section accepts and lists them all. ``messages`` words the rest in the author's terms.
 """
 
 from __future__ import annotations
@@ -10,11 +10,21 @@ from __future__ import annotations
 import functools
 import types
 import typing
+from collections.abc import Iterable
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from mentorflow.definitions.models import WORKFLOW_ID_PATTERN, Kind, Workflow
+from mentorflow.definitions.messages import describe, did_you_mean, expectation, got, join_alternatives
+from mentorflow.definitions.models import (
+    OBLIGATION_FORMS,
+    REQUIREMENT_FORMS,
+    WORKFLOW_ID_PATTERN,
+    Kind,
+    Workflow,
+    obligation_keys,
+    requirement_keys,
+)
 from mentorflow.definitions.yamlsafe import Located, PathKey
 from mentorflow.errors import DefinitionError, DefinitionProblem
 
@@ -28,8 +38,24 @@ _CODES = {
     "obligation_form": "definition.unknown_requirement",
     "literal_error": "definition.invalid_value",
 }
+_VALUE_HINT = "See docs/workflow-language.md for what this key takes."
 _NAME_HINT = "Names start with a lowercase letter and use only a-z, 0-9, '_' and '-'."
 _ID_HINT = "Workflow ids are 2 to 63 characters: a lowercase letter, then only a-z, 0-9 and '-'."
+# What authors write for a form under another name: "the plan is approved" is `signed: plan` in this language.
+_SYNONYMS = {
+    "approved": "signed",
+    "approval": "signed",
+    "signature": "signed",
+    "done": "complete",
+    "completed": "complete",
+    "finished": "complete",
+    "submitted": "complete",
+    "guard": "check",
+}
+_FORM_KEYS = {
+    "requirement_form": (REQUIREMENT_FORMS, requirement_keys()),
+    "obligation_form": (OBLIGATION_FORMS, obligation_keys()),
+}
 
 
 def format_path(path: PathKey) -> str:
@@ -89,42 +115,70 @@ def _union_problem(doc: Located, failures: list[tuple[Any, PathKey]]) -> Definit
     errors = [error for error, _ in failures]
     path = failures[0][1]
     named = next((error for error in errors if error["type"] == "string_pattern_mismatch"), None)
-    message = "; or ".join(_message(error, got=False) for error in errors)
-    if "input" in errors[0] and not isinstance(errors[0]["input"], dict | list):
-        message += f" (got {errors[0]['input']!r})"
-    return doc.problem(
-        "definition.invalid_value" if named is None else "definition.invalid_name",
-        f"{format_path(path) or 'the document'}: {message}",
-        path,
-        "See docs/workflow-language.md for what this key takes." if named is None else _NAME_HINT,
-    )
+    where = format_path(path) or "the document"
+    if named is not None:
+        return doc.problem("definition.invalid_name", _pattern_message(where, named), path, _name_hint(named))
+    message = join_alternatives(expectation(error) for error in errors) + got(errors[0].get("input"))
+    return doc.problem("definition.invalid_value", f"{where}: {message}", path, _VALUE_HINT)
 
 
 def _problem(doc: Located, error: Any, path: PathKey, allowed: list[str]) -> DefinitionProblem:
     kind = error["type"]
     code = _CODES.get(kind, "definition.invalid_value")
     where = format_path(path[:-1] if kind in ("extra_forbidden", "missing") else path) or "the document"
+    hint = _VALUE_HINT
     if kind == "extra_forbidden":
-        message = f"unknown key {path[-1]!r} in {where}"
+        message = f"unknown key {path[-1]!r} in {where}" + _suggestion(path[-1], allowed)
         hint = f"Allowed keys here: {', '.join(allowed)}." if allowed else "Remove the key."
     elif kind == "missing":
         message = f"missing required key {error['loc'][-1]!r} in {where}"
         hint = "Add the key."
+    elif kind == "string_pattern_mismatch":
+        message = _pattern_message(where, error)
+        hint = _name_hint(error)
+    elif error["loc"] and error["loc"][-1] == "[key]":  # a mapping key that is no text at all, such as `2:`
+        message = f"{format_path(path[:-1]) or 'the document'}: the key {path[-1]!r} is not a name"
+        hint = _NAME_HINT
+    elif kind in _FORM_KEYS:
+        message = f"{where}: {_form_message(error, *_FORM_KEYS[kind])}"
+        hint = "See the requirement forms in docs/workflow-language.md."
     else:
-        message = f"{where}: {_message(error)}"
-        hint = "See docs/workflow-language.md for what this key takes."
-    if kind == "string_pattern_mismatch":
-        hint = _ID_HINT if error.get("ctx", {}).get("pattern") == WORKFLOW_ID_PATTERN else _NAME_HINT
+        message = f"{where}: {describe(error)}"
+        if kind in ("bool_type", "bool_parsing"):
+            hint = "Flags take `true` or `false`; `yes`, `no`, `on` and `off` are text."
     return doc.problem(code, message, path, hint)
 
 
-def _message(error: Any, *, got: bool = True) -> str:
+def _pattern_message(where: str, error: Any) -> str:
+    what = "workflow id" if error.get("ctx", {}).get("pattern") == WORKFLOW_ID_PATTERN else "name"
+    return f"{where}: {error.get('input')!r} is not a valid {what}"
+
+
+def _name_hint(error: Any) -> str:
+    return _ID_HINT if error.get("ctx", {}).get("pattern") == WORKFLOW_ID_PATTERN else _NAME_HINT
+
+
+def _suggestion(word: object, choices: Iterable[str]) -> str:
+    match = did_you_mean(word, choices)
+    return f" (did you mean {match!r}?)" if match else ""
+
+
+def _form_message(error: Any, forms: tuple[str, ...], keys: frozenset[str]) -> str:
+    """A requirement (or obligation) none of whose keys names a form: name the keys that are not the language's,
+    and the form the author most likely meant."""
     message = str(error["msg"])
-    if message.startswith("Value error, "):
-        message = message.removeprefix("Value error, ")
-    if got and "input" in error and not isinstance(error["input"], dict | list):
-        message += f" (got {error['input']!r})"
-    return message
+    value = error.get("input")
+    if not isinstance(value, dict):
+        return f"{message}; write it as a mapping such as {{{forms[0]}: SLOT}}" + got(value)
+    unknown = [key for key in value if str(key) not in keys]
+    if not unknown:
+        return f"{message}; it has only {', '.join(map(str, value))}"
+    synonym = did_you_mean(unknown[0], [word for word, form in _SYNONYMS.items() if form in forms])
+    match = did_you_mean(unknown[0], forms) or (_SYNONYMS[synonym] if synonym else did_you_mean(unknown[0], keys))
+    listed = ", ".join(repr(key) for key in unknown)
+    return f"{message}; unknown key{'s' if len(unknown) > 1 else ''} {listed}" + (
+        f" (did you mean {match!r}?)" if match else ""
+    )
 
 
 def _walk(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[PathKey, list[str], list[int]]:

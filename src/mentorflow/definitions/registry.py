@@ -8,17 +8,19 @@ that the exact definition can be stored beside the relationship and editing a fi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
 
 from mentorflow.canonical import canonical_json, sha256_hex
 from mentorflow.definitions.checks import check_references, check_workflow
+from mentorflow.definitions.lint import workflow_warnings
 from mentorflow.definitions.models import Kind, Workflow
 from mentorflow.definitions.parse import parse_document
 from mentorflow.definitions.yamlsafe import Located, read_file
@@ -28,6 +30,7 @@ __all__ = ["BUILTIN", "Bundle", "Loaded", "Registry", "builtin_dir", "validate_p
 
 BUILTIN = "builtin"
 SUFFIXES = (".yaml", ".yml")
+_D = TypeVar("_D")
 
 
 def builtin_dir() -> Path:
@@ -54,6 +57,23 @@ class Bundle:
 
     workflow: Workflow
     kinds: dict[str, Kind]
+    _derived: dict[Callable[[Bundle], Any], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _derived_lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False, compare=False)
+
+    def derived(self, factory: Callable[[Bundle], _D]) -> _D:
+        """``factory(self)``, computed once and kept for as long as this bundle lives.
+
+        Layers above the language keep what they derive from a definition here (the engine its compiled machine),
+        so that it is owned by the bundle and freed with it, never by a process-wide table. The factory runs once
+        per bundle, under a lock: no thread sees its value before it is complete.
+        """
+        try:
+            return cast("_D", self._derived[factory])
+        except KeyError:
+            with self._derived_lock:
+                if factory not in self._derived:
+                    self._derived[factory] = factory(self)
+                return cast("_D", self._derived[factory])
 
     @cached_property
     def _data(self) -> dict[str, Any]:
@@ -112,6 +132,7 @@ class _Catalog:
         self.workflows: dict[tuple[str, int], Loaded] = {}
         self.kinds: dict[str, Loaded] = {}
         self.problems: list[DefinitionProblem] = []
+        self.warnings: list[DefinitionProblem] = []
 
     def add_files(self, files: Sequence[Path], source: str | None) -> list[Loaded]:
         added = []
@@ -156,7 +177,7 @@ class _Catalog:
             key: entry.definition for key, entry in self.workflows.items() if isinstance(entry.definition, Workflow)
         }
 
-    def check(self, loaded: Iterable[Loaded]) -> None:
+    def check(self, loaded: Iterable[Loaded], *, warnings: bool = False) -> None:
         kinds = {name: entry.definition for name, entry in self.kinds.items() if isinstance(entry.definition, Kind)}
         latest = {}
         for (workflow_id, _), entry in sorted(self.workflows.items()):
@@ -167,10 +188,39 @@ class _Catalog:
                 problems = check_workflow(entry.definition, entry.doc)
                 problems += check_references(entry.definition, entry.doc, kinds, latest, self.versions())
                 self.problems.extend(problems)
+                if warnings and not problems:
+                    self.warnings.extend(workflow_warnings(entry.definition, entry.doc))
 
 
-def validate_paths(paths: Sequence[Path], extra_dirs: Sequence[Path] = ()) -> list[DefinitionProblem]:
-    """Every problem in the given files and directories, resolving references against the known definitions."""
+def _beside(paths: Iterable[Path]) -> list[Path]:
+    """The definitions next to each file given on its own: the YAML files of its directory and of the `kinds/`
+    directory there (the layout of the built-ins), so that a workflow finds the kinds written beside it."""
+    found: list[Path] = []
+    for directory in dict.fromkeys(path.parent for path in paths if not path.is_dir()):
+        found.extend(sorted(p for p in directory.glob("*") if p.suffix in SUFFIXES and p.is_file()))
+        if (directory / "kinds").is_dir():
+            found.extend(_files([directory / "kinds"]))
+    return found
+
+
+def _context(paths: Iterable[Path], leave_out: Iterable[Path]) -> list[Path]:
+    """Each file once, in order, without those in ``leave_out`` (compared as resolved paths)."""
+    seen = {path.resolve() for path in leave_out}
+    unique = []
+    for path in paths:
+        resolved = path.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            unique.append(path)
+    return unique
+
+
+def validate_paths(
+    paths: Sequence[Path], extra_dirs: Sequence[Path] = (), *, warnings: bool = False
+) -> list[DefinitionProblem]:
+    """Every problem in the given files and directories, resolving references against the known definitions and
+    the definitions beside each file given alone; with ``warnings``, each error-free workflow's warnings follow
+    the errors (their codes start with ``warning.``)."""
     files = _files(paths)
     if not files:
         return [
@@ -183,14 +233,14 @@ def validate_paths(paths: Sequence[Path], extra_dirs: Sequence[Path] = ()) -> li
                 "Pass workflow or kind files (*.yaml, *.yml) or directories.",
             )
         ]
-    targets = {path.resolve() for path in files}
     catalog = _Catalog()
     mine = catalog.add_files(files, None)  # first, so that they take precedence over installed copies
     problems = list(catalog.problems)
-    catalog.add_files([p for p in _files([builtin_dir(), *extra_dirs]) if p.resolve() not in targets], None)
+    # the same order as a registry reads them: built-ins, then extra directories, then the files beside
+    catalog.add_files(_context([*_files([builtin_dir(), *extra_dirs]), *_beside(paths)], files), None)
     catalog.problems = problems  # only the files under validation are reported on; the rest is context
-    catalog.check(mine)
-    return catalog.problems
+    catalog.check(mine, warnings=warnings)
+    return catalog.problems + catalog.warnings
 
 
 class Registry:
@@ -257,7 +307,8 @@ class Registry:
         return Bundle(workflow, {slot.kind: kinds[slot.kind] for slot in workflow.artifacts.values()})
 
     def load_file(self, path: Path) -> Bundle:
-        """A bundle from one workflow file, its kinds resolved against this registry (for `diagram PATH`)."""
+        """A bundle from one workflow file, its kinds resolved against this registry and the definitions beside
+        the file (for `diagram PATH`)."""
         catalog = _Catalog()
         loaded = catalog.add_files([path], None)
         if catalog.problems:
@@ -271,12 +322,19 @@ class Registry:
                     )
                 ]
             )
-        kinds = self.kinds()
-        workflows = {
-            w.definition.workflow: w.definition for w in self.workflows() if isinstance(w.definition, Workflow)
+        workflow = entry.definition
+        wanted = {slot.kind for slot in workflow.artifacts.values()} - set(self.kinds())
+        wanted |= {t.starts.workflow for t in workflow.transitions if t.starts is not None} - {
+            workflow_id for workflow_id, _ in self._catalog.workflows
         }
-        problems = check_workflow(entry.definition, entry.doc)
-        problems += check_references(entry.definition, entry.doc, kinds, workflows, self._catalog.versions())
+        if wanted:  # only then is reading the directory worth it; the files' own problems are not ours
+            catalog.add_files(_context(_beside([path]), [path]), None)
+        beside = {name: e.definition for name, e in catalog.kinds.items() if isinstance(e.definition, Kind)}
+        kinds = beside | self.kinds()
+        versions = catalog.versions() | self._catalog.versions()
+        workflows = {workflow_id: versions[(workflow_id, number)] for workflow_id, number in sorted(versions)}
+        problems = check_workflow(workflow, entry.doc)
+        problems += check_references(workflow, entry.doc, kinds, workflows, versions)
         if problems:
             raise DefinitionError(problems)
-        return Bundle(entry.definition, {slot.kind: kinds[slot.kind] for slot in entry.definition.artifacts.values()})
+        return Bundle(workflow, {slot.kind: kinds[slot.kind] for slot in workflow.artifacts.values()})

@@ -8,6 +8,7 @@ the node graph with PyYAML and build plain Python values ourselves, recording th
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,15 +74,11 @@ def read_file(path: Path) -> Located:
     """Load one YAML file, refusing oversized or undecodable files."""
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise _fail(
-                name,
-                "definition.too_large",
-                f"the file is {size} bytes; the limit is {MAX_BYTES}",
-                hint="Split the file: one workflow or artifact kind per file.",
-            )
-        raw = path.read_bytes()
+        # Read one byte past the limit and no further, whatever the file is: a device such as /dev/zero or a
+        # pipe has no size to ask for beforehand, and would otherwise be read until memory runs out.
+        with path.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size if path.is_file() else None  # a regular file says its size
+            raw = b"" if size is not None and size > MAX_BYTES else stream.read(MAX_BYTES + 1)
     except OSError as exc:
         raise _fail(
             name,
@@ -89,6 +86,15 @@ def read_file(path: Path) -> Located:
             f"cannot read the file: {exc.strerror or exc}",
             hint="Check the path and its permissions.",
         ) from exc
+    if len(raw) > MAX_BYTES or (size is not None and size > MAX_BYTES):
+        raise _fail(
+            name,
+            "definition.too_large",
+            f"the file is {size} bytes; the limit is {MAX_BYTES}"
+            if size is not None
+            else f"the file is larger than {MAX_BYTES} bytes, the limit",
+            hint="Split the file: one workflow or artifact kind per file.",
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -230,11 +236,10 @@ class _Builder:
         # PyYAML's constructors fail on malformed explicitly tagged scalars (`!!int ''`, `!!bool x`) with bare
         # lookup and index errors, not only with YAMLError.
         except (yaml.YAMLError, ValueError, OverflowError, LookupError, AttributeError) as exc:
-            reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else exc
             raise self._error(
                 node,
                 "definition.syntax",
-                f"invalid value {node.value!r}: {reason}",
+                f"invalid value {node.value!r}: {_unconstructed(node.tag, exc)}",
                 "Quote the value if it is meant as text.",
             ) from exc
 
@@ -292,6 +297,24 @@ class _Builder:
                 "Use a name as the key.",
             )
         return self._scalar(node)
+
+
+_TAG_MEANINGS = {"int": "a whole number", "float": "a number", "bool": "true or false", "timestamp": "a date or time"}
+
+
+def _unconstructed(tag: str, exc: Exception) -> str:
+    """Why a scalar could not be built, in YAML's terms: PyYAML's own reasons are Python's (``invalid literal for
+    int() with base 10``, or an ``AttributeError`` on a malformed ``!!timestamp``)."""
+    name = tag.removeprefix("tag:yaml.org,2002:")
+    written = f"!!{name}" if name != tag else tag
+    if isinstance(exc, yaml.constructor.ConstructorError) and "constructor" in str(exc.problem):
+        return f"the tag {written} is not allowed; use plain YAML values"
+    meaning = _TAG_MEANINGS.get(name)
+    if meaning is None:
+        return f"it is not a valid {written} value"
+    # a date that parses as one but does not exist keeps datetime's reason, which names the part that is wrong
+    detail = f" ({exc})" if name == "timestamp" and type(exc) is ValueError else ""
+    return f"it is not {meaning}{detail}"
 
 
 _MERGE = object()
