@@ -7,16 +7,18 @@ actor's kind, the store records the actor's label, the CLI builds one from ``--a
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from mentorflow.errors import InvalidInput
+from mentorflow.errors import InvalidActor, InvalidInput
 
-__all__ = ["ADMIN_PREFIX", "MAX_IDENTIFIER", "Actor", "check_identifier"]
+__all__ = ["ADMIN_PREFIX", "MAX_IDENTIFIER", "SYSTEM", "Actor", "check_identifier", "check_person"]
 
 MAX_IDENTIFIER = 200
 ADMIN_PREFIX = "admin:"
+SYSTEM = "system"
+"""How the log writes the clock; no person may be known by it, nor by anything starting ``admin:``."""
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -26,18 +28,36 @@ cost a write 10-20 µs."""
 
 def check_identifier(value: object, what: str) -> str:
     """A person, relationship or program identifier: 1 to 200 characters, no control characters."""
-    if not isinstance(value, str) or not value or value != value.strip():
+    if not isinstance(value, str):
         raise InvalidInput(
-            f"{what} must be non-empty text without surrounding spaces, got {value!r}",
+            f"{what} must be text, got {type(value).__name__}",
             hint=f"Pass the {what} as the embedding platform names it.",
         )
     if len(value) > MAX_IDENTIFIER:
         raise InvalidInput(
             f"{what} is {len(value)} characters long; the limit is {MAX_IDENTIFIER}", hint=f"Use a shorter {what}."
         )
+    if not value or value != value.strip():
+        raise InvalidInput(
+            f"{what} must be non-empty text without surrounding spaces, got {value!r}",
+            hint=f"Pass the {what} as the embedding platform names it.",
+        )
     if _CONTROL.search(value):
         raise InvalidInput(f"{what} {value!r} contains control characters", hint=f"Remove them from the {what}.")
     return value
+
+
+def check_person(value: object, what: str = "person") -> str:
+    """A person id: an identifier that the log could not mistake for the clock or an administrator."""
+    person = check_identifier(value, what)
+    if person == SYSTEM or person.startswith(ADMIN_PREFIX):
+        raise InvalidActor(
+            f"{what} id {person!r} is reserved: the log writes the clock as {SYSTEM!r} and administrators as "
+            f"'{ADMIN_PREFIX}ID'",
+            hint="Use the platform's own id for the person; act as an administrator with Actor.admin(ID) (--admin).",
+            actor=person,
+        )
+    return person
 
 
 class Actor(BaseModel):
@@ -48,9 +68,15 @@ class Actor(BaseModel):
     kind: Literal["person", "admin", "system"]
     id: str
 
+    def model_post_init(self, _context: Any, /) -> None:
+        # However an Actor is built (the constructors below, Actor(...), model_validate), a person is never
+        # known by a reserved id.
+        if self.kind == "person":
+            check_person(self.id)
+
     @classmethod
     def person(cls, person: str) -> Actor:
-        return cls.model_construct(kind="person", id=check_identifier(person, "person"))
+        return cls.model_construct(kind="person", id=person)
 
     @classmethod
     def admin(cls, person: str = "admin") -> Actor:

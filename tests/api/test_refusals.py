@@ -138,7 +138,7 @@ def test_a_repeatable_slot_with_a_cap_refuses_more_items(mf: Mentorflow) -> None
     mf.submit(rel_id, "meeting", valid("meeting"), actor="bob")
     with pytest.raises(ArtifactLimit, match="slot 'meeting' already holds 2 items, its maximum") as caught:
         mf.submit(rel_id, "meeting", valid("meeting"), actor="ann")
-    revised = mf.submit(rel_id, "meeting", valid("meeting") | {"notes": "follow-up"}, actor="ann", item=2)
+    revised = mf.submit(rel_id, "meeting", valid("meeting") | {"notes": "follow-up"}, actor="bob", item=2)
     assert caught.value.code == "artifact.limit"
     assert (revised.item, revised.revision) == (2, 2)
 
@@ -156,7 +156,7 @@ def test_an_unknown_slot_names_the_slots(mf: Mentorflow, dyad: str) -> None:
 def test_signing_an_unknown_slot_is_refused(mf: Mentorflow, dyad: str) -> None:
     """Signing a slot the workflow lacks is `artifact.unknown_slot` too."""
     with pytest.raises(UnknownSlot, match="has no artifact slot 'cv'"):
-        mf.sign(dyad, "cv", actor="bob")
+        mf.sign(dyad, "cv", actor="bob", revision=1)
 
 
 @pytest.mark.parametrize(
@@ -234,16 +234,16 @@ def test_revising_a_missing_item_is_refused(mf: Mentorflow, dyad: str) -> None:
 def test_signing_twice_is_refused(mf: Mentorflow, dyad: str) -> None:
     """A person signs a revision once."""
     mf.submit(dyad, "agreement", valid("agreement"), actor="ann")
-    mf.sign(dyad, "agreement", actor="ann")
+    mf.sign(dyad, "agreement", actor="ann", revision=1)
     with pytest.raises(AlreadySigned, match="'ann' already signed 'agreement' revision 1") as caught:
-        mf.sign(dyad, "agreement", actor="ann")
+        mf.sign(dyad, "agreement", actor="ann", revision=1)
     assert caught.value.code == "signature.already_signed"
 
 
 def test_signing_nothing_is_refused(mf: Mentorflow, dyad: str) -> None:
     """There is nothing to sign before a submission."""
     with pytest.raises(ArtifactError, match="there is no 'agreement' to sign yet") as caught:
-        mf.sign(dyad, "agreement", actor="ann")
+        mf.sign(dyad, "agreement", actor="ann", revision=1)
     assert caught.value.code == "artifact.missing"
 
 
@@ -251,7 +251,7 @@ def test_signing_a_draft_is_refused(mf: Mentorflow, dyad: str) -> None:
     """An incomplete revision cannot be signed; the hint lists what is missing."""
     mf.submit(dyad, "agreement", {"goals": ["publish"]}, actor="ann")
     with pytest.raises(ArtifactError, match="'agreement' revision 1 is incomplete and cannot be signed") as caught:
-        mf.sign(dyad, "agreement", actor="ann")
+        mf.sign(dyad, "agreement", actor="ann", revision=1)
     assert caught.value.code == "artifact.incomplete"
     assert caught.value.hint.startswith("Missing: meeting_frequency, meeting_mode, ")
 
@@ -266,7 +266,7 @@ def test_an_unknown_relationship_is_not_found(mf: Mentorflow, operation: str) ->
         "status": lambda: mf.status("nope"),
         "history": lambda: mf.history("nope"),
         "submit": lambda: mf.submit("nope", "idp", valid("idp"), actor="bob"),
-        "sign": lambda: mf.sign("nope", "idp", actor="bob"),
+        "sign": lambda: mf.sign("nope", "idp", actor="bob", revision=1),
         "fire": lambda: mf.fire("nope", "negotiate", actor="bob"),
         "join": lambda: mf.join("nope", "mentor", "ann", actor=ADMIN),
         "leave": lambda: mf.leave("nope", "ann", actor=ADMIN),

@@ -1,4 +1,5 @@
-"""Artifact content against its kind: shape errors reject with every bad path; missing values only make a draft."""
+"""Artifact content against its kind: limits refuse before anything else, shape errors reject with every bad path,
+missing values only make a draft."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from mentorflow.artifacts import Checked, check_content
-from mentorflow.definitions import Kind
+from mentorflow.definitions import Kind, Registry
+from mentorflow.definitions.content import MAX_BYTES, MAX_DEPTH, Checked, check_content
 from mentorflow.definitions.parse import parse_document
 from mentorflow.definitions.yamlsafe import load_text
-from mentorflow.errors import ArtifactInvalid, PathError
+from mentorflow.errors import ArtifactInvalid, ArtifactTooLarge, PathError
+from tests.content import valid
 
 SESSION_LOG = """\
 mentorflow: 1
@@ -238,3 +240,99 @@ def test_bounds_show_as_one_sided_when_only_one_is_given() -> None:
 def test_path_error_of_the_root_shows_as_content() -> None:
     """An error at the empty path reads `(content)` in messages."""
     assert str(PathError("", "expected a mapping")) == "(content): expected a mapping"
+
+
+# -- limits, checked before the shape ----------------------------------------------------------------------------
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    """A mapping ``depth`` levels deep, the outer mapping being the first."""
+    content: dict[str, Any] = {}
+    inner = content
+    for _ in range(depth - 1):
+        inner["x"] = {}
+        inner = inner["x"]
+    return content
+
+
+@pytest.fixture(scope="module")
+def idp(builtin_registry: Registry) -> Any:
+    return builtin_registry.kinds()["idp"]
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 10_000, 200_000])
+def test_content_nested_too_deep_is_too_large_before_its_shape(idp: Any, depth: int) -> None:
+    """Deeper than the limit is `artifact.too_large`, however deep, without exhausting the stack."""
+    with pytest.raises(ArtifactTooLarge, match=f"idp content is nested more than {MAX_DEPTH} levels deep"):
+        check_content(idp, _nested(depth))
+
+
+def test_content_at_the_depth_limit_reaches_the_shape_check(idp: Any) -> None:
+    """Exactly the limit is allowed: it is refused for its shape, not its depth."""
+    with pytest.raises(ArtifactInvalid):
+        check_content(idp, _nested(MAX_DEPTH))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"long_term_goals": ["x" * (MAX_BYTES + 1)]},
+        {"long_term_goals": ["x" * 50_000_000]},
+        {"long_term_goals": ["é" * (MAX_BYTES // 2 + 1)]},
+        {"hobby": list(range(300_000))},
+        {f"k{n}": None for n in range(200_000)},
+    ],
+    ids=["one-byte-over", "50-MB", "two-byte-characters", "many-numbers", "many-keys"],
+)
+def test_content_over_a_mebibyte_is_too_large_before_its_shape(idp: Any, content: dict[str, Any]) -> None:
+    """Over the limit as canonical JSON is `artifact.too_large`, even when its shape is wrong too."""
+    with pytest.raises(ArtifactTooLarge, match=f"idp content is larger than {MAX_BYTES} bytes as JSON") as caught:
+        check_content(idp, content)
+    assert caught.value.code == "artifact.too_large"
+    assert len(str(caught.value)) < 200
+
+
+def test_content_just_under_the_limit_is_accepted(idp: Any) -> None:
+    """Content whose canonical JSON is within the limit is checked and stored as usual."""
+    content = valid("idp")
+    content["long_term_goals"] = ["x" * (MAX_BYTES - 2000)]
+    assert check_content(idp, content).complete
+
+
+@pytest.mark.parametrize("number", [10**5000, 2**63, -(2**63) - 1], ids=["5000-digits", "2**63", "-2**63-1"])
+def test_an_integer_that_does_not_fit_is_invalid(builtin_registry: Registry, number: int) -> None:
+    """Integers must fit in 64 bits; beyond, the content is `artifact.invalid` at the number's path."""
+    meeting = builtin_registry.kinds()["meeting"]
+    with pytest.raises(ArtifactInvalid, match="duration_minutes: the number has too many digits to store") as caught:
+        check_content(meeting, valid("meeting") | {"duration_minutes": number})
+    assert [error.path for error in caught.value.errors] == ["duration_minutes"]
+
+
+def test_the_largest_64_bit_integer_fits(builtin_registry: Registry) -> None:
+    """2**63 - 1 reaches the field's own bounds, not the storage limit."""
+    meeting = builtin_registry.kinds()["meeting"]
+    with pytest.raises(ArtifactInvalid, match=f"duration_minutes: {2**63 - 1} is outside"):
+        check_content(meeting, valid("meeting") | {"duration_minutes": 2**63 - 1})
+
+
+@pytest.mark.parametrize(
+    ("content", "path"),
+    [
+        ({"career_stage": "p" * 10_000}, "career_stage"),
+        ({"x" * 10_000: 1}, "['xxxxxxxxxxxxxxxxx...xxxxxxxxxxxxxxxxxx']"),
+        ({"objectives": [{"target_date": "d" * 10_000}]}, "objectives[0].target_date"),
+    ],
+    ids=["choice", "unknown-key", "date"],
+)
+def test_a_refusal_never_echoes_the_content_it_refused(idp: Any, content: dict[str, Any], path: str) -> None:
+    """Refused values and keys are quoted cut short, so that a message stays readable whatever was sent."""
+    with pytest.raises(ArtifactInvalid) as caught:
+        check_content(idp, content)
+    assert path in [error.path for error in caught.value.errors]
+    assert len(str(caught.value)) < 1_000
+
+
+def test_text_with_unpaired_surrogates_is_invalid(idp: Any) -> None:
+    """Text that cannot be encoded as UTF-8 is refused at its path instead of failing when stored."""
+    with pytest.raises(ArtifactInvalid, match=r"long_term_goals\[0\]: text contains unpaired surrogate characters"):
+        check_content(idp, {"long_term_goals": ["bad \ud800 text"]})

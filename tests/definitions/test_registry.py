@@ -152,8 +152,8 @@ def test_get_an_unknown_workflow_lists_the_known_ones(registry: Registry) -> Non
 
 def test_get_an_unknown_version_lists_the_known_versions(registry: Registry) -> None:
     """A known id at an unknown version is `workflow.not_found`, with a hint naming its versions."""
-    with pytest.raises(NotFound, match=r"^unknown workflow 'group' version 7$") as info:
-        registry.get("group", 7)
+    with pytest.raises(NotFound, match=r"^unknown workflow 'traditional-dyad' version 7$") as info:
+        registry.get("traditional-dyad", 7)
     assert (info.value.code, info.value.hint) == ("workflow.not_found", "Known versions: 1.")
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from mentorflow import Actor, UnknownTransition
@@ -9,10 +12,27 @@ from mentorflow.definitions import Registry
 from mentorflow.engine.machine import compiled
 
 
-def test_a_machine_is_compiled_once_per_definition(builtin_registry: Registry) -> None:
-    """Two bundles of the same definition share one compiled machine."""
-    first = compiled(builtin_registry.bundle("traditional-dyad"))
-    assert compiled(builtin_registry.bundle("traditional-dyad")) is first
+def test_a_machine_is_compiled_once_per_bundle(builtin_registry: Registry) -> None:
+    """Every relationship on one bundle shares one compiled machine."""
+    bundle = builtin_registry.bundle("traditional-dyad")
+    assert compiled(bundle) is compiled(bundle)
+
+
+def test_a_machine_dies_with_its_bundle(builtin_registry: Registry) -> None:
+    """The machine is kept on its bundle, not in a process-wide table: dropping the bundle frees it."""
+    bundle = builtin_registry.bundle("traditional-dyad")
+    machine = weakref.ref(compiled(bundle))
+    del bundle
+    assert machine() is None
+
+
+def test_threads_never_see_a_half_built_machine(builtin_registry: Registry) -> None:
+    """Threads compiling one bundle at once all get the same, complete machine."""
+    bundle = builtin_registry.bundle("traditional-dyad")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        machines = list(pool.map(lambda _: compiled(bundle), range(32)))
+    assert all(machine is machines[0] for machine in machines)
+    assert machines[0].fire("preparing", "negotiate", allowed=True) == "negotiating"
 
 
 @pytest.mark.parametrize(

@@ -108,10 +108,10 @@ def test_every_days_signed_lapses_with_the_oldest_signature(gates: Mentorflow, r
     gates.submit(rel_id, "doc", NOTE, actor="max")
     for person, day in (("lea", 1), ("max", 2), ("mia", 5)):
         clock.set(START + day * DAY)
-        gates.sign(rel_id, "doc", actor=person)
+        gates.sign(rel_id, "doc", actor=person, revision=1)
     clock.set(START + 21 * DAY)
     assert obligation(gates, rel_id, "doc signed every 20 days") == ObligationState(
-        requirement="doc signed every 20 days", due_at=START + 21 * DAY, met=True, overdue=False
+        requirement="doc signed every 20 days", due_at=START + 21 * DAY, met=True, overdue=False, slot="doc"
     )
     clock.advance(seconds=1)
     state = obligation(gates, rel_id, "doc signed every 20 days")
@@ -155,3 +155,17 @@ def test_the_meeting_rhythm_of_a_dyad(mf: Mentorflow, dyad: str, clock: FakeCloc
     assert (state.due_at, state.met, state.overdue) == (launched + 50 * DAY, True, False)
     clock.advance(6)
     assert obligation(mf, dyad, ">= 1 meeting every 30 days").overdue
+
+
+@pytest.mark.parametrize(
+    ("label", "slot"),
+    [
+        ("doc signed every 20 days", "doc"),
+        (">= 2 log every 7 days", "log"),
+        ("log complete by each member every 30 days", "log"),
+        ("log within 5 days every 10 days", "log"),
+    ],
+)
+def test_an_obligation_names_its_slot(gates: Mentorflow, rel_id: str, label: str, slot: str) -> None:
+    """Each obligation carries the slot it is about, so that nobody parses the phrase to find it."""
+    assert obligation(gates, rel_id, label).slot == slot

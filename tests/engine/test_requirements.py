@@ -33,7 +33,7 @@ def doc(mf: Mentorflow, rel_id: str, clock: FakeClock) -> None:
 
 def doc_signed_by_lead(mf: Mentorflow, rel_id: str, clock: FakeClock) -> None:
     doc(mf, rel_id, clock)
-    mf.sign(rel_id, "doc", actor="lea")
+    mf.sign(rel_id, "doc", actor="lea", revision=1)
 
 
 def one_log_by_max(mf: Mentorflow, rel_id: str, clock: FakeClock) -> None:
@@ -131,7 +131,7 @@ def test_a_requirement_that_fails_yields_its_blockers(
 def doc_signed_by_all(mf: Mentorflow, rel_id: str, clock: FakeClock) -> None:
     doc(mf, rel_id, clock)
     for person in ("lea", "max", "mia"):
-        mf.sign(rel_id, "doc", actor=person)
+        mf.sign(rel_id, "doc", actor=person, revision=1)
 
 
 def logs_by_both_members(mf: Mentorflow, rel_id: str, clock: FakeClock) -> None:

@@ -1,5 +1,6 @@
 """Who may do what, for every built-in workflow: strangers, each role, administrators and the system clock, for
-every kind of write (start, join, leave, submit, sign, fire, force). A refusal carries its code and writes nothing."""
+every kind of write (start, join, leave, submit, sign, fire, force), and who may revise an item. A refusal carries
+its code and writes nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from mentorflow import Actor, Blocked, Mentorflow, MentorflowError, NotAllowed, ReasonRequired
+from mentorflow.errors import NotOwner
 from tests.content import valid
 
 ADMIN = Actor.admin("carol")
@@ -52,7 +54,7 @@ def _micro_fire(mf: Mentorflow, rel_id: str) -> None:
 def _peer_fire(mf: Mentorflow, rel_id: str) -> None:
     mf.submit(rel_id, "agreement", valid("agreement"), actor="pat")
     for person in ("pat", "quin", "ray"):
-        mf.sign(rel_id, "agreement", actor=person)
+        mf.sign(rel_id, "agreement", actor=person, revision=1)
 
 
 CASES = {
@@ -124,13 +126,13 @@ TABLE: dict[str, dict[str, dict[str, str | None]]] = {
         "start": {"stranger": NOT_ALLOWED, "mentor": OK, "mentee": OK, "admin": OK, "system": NOT_ALLOWED},
         "join": {
             "stranger": NOT_PARTICIPANT,
-            "mentor": CARDINALITY,
-            "mentee": CARDINALITY,
+            "mentor": NOT_ALLOWED,
+            "mentee": NOT_ALLOWED,
             "admin": CARDINALITY,
             "system": NOT_ALLOWED,
         },
         "leave": {
-            "stranger": NOT_ALLOWED,
+            "stranger": NOT_PARTICIPANT,
             "mentor": NOT_ALLOWED,
             "mentee": CARDINALITY,
             "admin": CARDINALITY,
@@ -156,7 +158,7 @@ TABLE: dict[str, dict[str, dict[str, str | None]]] = {
     "informal-peer": {
         "start": {"stranger": NOT_ALLOWED, "peer": OK, "admin": OK, "system": NOT_ALLOWED},
         "join": {"stranger": NOT_PARTICIPANT, "peer": OK, "admin": OK, "system": NOT_ALLOWED},
-        "leave": {"stranger": NOT_ALLOWED, "peer": OK, "admin": OK, "system": NOT_ALLOWED},
+        "leave": {"stranger": NOT_PARTICIPANT, "peer": OK, "admin": OK, "system": NOT_ALLOWED},
         "submit": {"stranger": NOT_PARTICIPANT, "peer": OK, "admin": OK, "system": NOT_ALLOWED},
         "sign": {"stranger": NOT_PARTICIPANT, "peer": OK, "admin": NOT_SIGNER, "system": NOT_SIGNER},
         "fire": {"stranger": NOT_PARTICIPANT, "peer": OK, "admin": OK, "system": NOT_ALLOWED},
@@ -164,10 +166,16 @@ TABLE: dict[str, dict[str, dict[str, str | None]]] = {
     },
     "facilitated-peer": {
         "start": {"stranger": NOT_ALLOWED, "facilitator": OK, "member": OK, "admin": OK, "system": NOT_ALLOWED},
-        "join": {"stranger": NOT_PARTICIPANT, "facilitator": OK, "member": OK, "admin": OK, "system": NOT_ALLOWED},
+        "join": {
+            "stranger": NOT_PARTICIPANT,
+            "facilitator": OK,
+            "member": NOT_ALLOWED,
+            "admin": OK,
+            "system": NOT_ALLOWED,
+        },
         "leave": {
-            "stranger": NOT_ALLOWED,
-            "facilitator": NOT_ALLOWED,
+            "stranger": NOT_PARTICIPANT,
+            "facilitator": CARDINALITY,
             "member": CARDINALITY,
             "admin": CARDINALITY,
             "system": NOT_ALLOWED,
@@ -197,10 +205,10 @@ TABLE: dict[str, dict[str, dict[str, str | None]]] = {
     },
     "group": {
         "start": {"stranger": NOT_ALLOWED, "mentor": OK, "mentee": OK, "admin": OK, "system": NOT_ALLOWED},
-        "join": {"stranger": NOT_PARTICIPANT, "mentor": OK, "mentee": OK, "admin": OK, "system": NOT_ALLOWED},
+        "join": {"stranger": NOT_PARTICIPANT, "mentor": OK, "mentee": NOT_ALLOWED, "admin": OK, "system": NOT_ALLOWED},
         "leave": {
-            "stranger": NOT_ALLOWED,
-            "mentor": NOT_ALLOWED,
+            "stranger": NOT_PARTICIPANT,
+            "mentor": CARDINALITY,
             "mentee": CARDINALITY,
             "admin": CARDINALITY,
             "system": NOT_ALLOWED,
@@ -220,13 +228,13 @@ TABLE: dict[str, dict[str, dict[str, str | None]]] = {
         "start": {"stranger": NOT_ALLOWED, "mentor": OK, "mentee": OK, "admin": OK, "system": NOT_ALLOWED},
         "join": {
             "stranger": NOT_PARTICIPANT,
-            "mentor": CARDINALITY,
-            "mentee": CARDINALITY,
+            "mentor": NOT_ALLOWED,
+            "mentee": NOT_ALLOWED,
             "admin": CARDINALITY,
             "system": NOT_ALLOWED,
         },
         "leave": {
-            "stranger": NOT_ALLOWED,
+            "stranger": NOT_PARTICIPANT,
             "mentor": NOT_ALLOWED,
             "mentee": CARDINALITY,
             "admin": CARDINALITY,
@@ -265,7 +273,7 @@ def _attempt(mf: Mentorflow, case: Case, operation: str, rel_id: str, actor: Act
         "join": lambda: mf.join(rel_id, *case.join, actor=actor),
         "leave": lambda: mf.leave(rel_id, case.leave, actor=actor, reason="moving on"),
         "submit": lambda: mf.submit(rel_id, case.slot, valid(case.slot), actor=actor),
-        "sign": lambda: mf.sign(rel_id, case.slot, actor=actor),
+        "sign": lambda: mf.sign(rel_id, case.slot, actor=actor, revision=1),
         "fire": lambda: mf.fire(rel_id, case.trigger, actor=actor),
         "force": lambda: mf.fire(rel_id, case.trigger, actor=actor, force=True, reason="paper copy on file"),
     }
@@ -329,7 +337,7 @@ def test_nobody_signs_for_someone_else(mf: Mentorflow) -> None:
     rel_id = mf.start("facilitated-peer", people, actor=ADMIN).id
     mf.submit(rel_id, "curriculum", valid("curriculum"), actor="fay")
     with pytest.raises(MentorflowError, match=r"'fay' \(facilitator\) does not sign 'curriculum'") as caught:
-        mf.sign(rel_id, "curriculum", actor="fay")
+        mf.sign(rel_id, "curriculum", actor="fay", revision=1)
     assert caught.value.code == "signature.not_signer"
 
 
@@ -338,7 +346,7 @@ def test_admins_sign_nothing(mf: Mentorflow) -> None:
     rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
     mf.submit(rel_id, "agreement", valid("agreement"), actor="bob")
     with pytest.raises(MentorflowError, match="only participants sign, each for themselves"):
-        mf.sign(rel_id, "agreement", actor=ADMIN)
+        mf.sign(rel_id, "agreement", actor=ADMIN, revision=1)
 
 
 # -- forcing ----------------------------------------------------------------------------------------------------
@@ -396,10 +404,71 @@ def test_the_system_fires_only_timed_triggers(mf: Mentorflow) -> None:
         mf.fire(rel_id, "schedule", actor=SYSTEM)
 
 
-def test_the_system_is_not_a_person_named_system(mf: Mentorflow) -> None:
-    """A participant whose id is `system` gives the clock no rights in the relationship."""
-    rel_id = mf.start("informal-peer", {"peer": ["system", "pat"]}, actor=ADMIN).id
-    with pytest.raises(NotAllowed, match="'system' may not remove 'system'"):
-        mf.leave(rel_id, "system", actor=SYSTEM)
+def test_the_system_clock_adds_and_removes_nobody(mf: Mentorflow) -> None:
+    """The clock may not remove a participant, nor add one."""
+    rel_id = mf.start("informal-peer", {"peer": ["pat", "quin", "ray"]}, actor=ADMIN).id
+    with pytest.raises(NotAllowed, match="'system' may not remove 'pat'"):
+        mf.leave(rel_id, "pat", actor=SYSTEM)
     with pytest.raises(NotAllowed, match="the system clock does not add participants"):
         mf.join(rel_id, "peer", "dan", actor=SYSTEM)
+
+
+# -- items have owners (DESIGN §10) -----------------------------------------------------------------------------
+
+OWNERS: dict[str, tuple[str, str, str]] = {
+    "traditional-dyad": ("meeting", "ann", "bob"),
+    "informal-peer": ("meeting", "pat", "quin"),
+    "facilitated-peer": ("meeting", "fay", "mo"),
+    "group": ("meeting", "ma", "ea"),
+    "micro-mentoring": ("meeting", "ann", "bob"),
+}
+"""Per workflow: a repeatable slot, the owner of its first item, and another participant who submits to it."""
+
+
+@pytest.mark.parametrize("workflow", OWNERS)
+def test_only_its_owner_revises_an_item(mf: Mentorflow, workflow: str) -> None:
+    """Another participant who may submit to the slot still may not revise someone's item: `actor.not_owner`."""
+    slot, owner, other = OWNERS[workflow]
+    rel_id = mf.start(workflow, CASES[workflow].people, actor=ADMIN).id
+    mf.submit(rel_id, slot, valid(slot), actor=owner)
+    before = mf.history(rel_id)
+    with pytest.raises(
+        NotOwner, match=rf"item 1 of '{slot}' belongs to '{owner}'; '{other}' may not revise it"
+    ) as caught:
+        mf.submit(rel_id, slot, valid(slot) | {"notes": "rewritten"}, actor=other, item=1)
+    assert (caught.value.code, caught.value.slot, caught.value.actor) == ("actor.not_owner", slot, other)
+    assert mf.history(rel_id) == before
+    assert mf.submit(rel_id, slot, valid(slot) | {"notes": "follow-up"}, actor=owner, item=1).revision == 2
+
+
+@pytest.mark.parametrize("workflow", OWNERS)
+def test_an_admin_revises_any_item_and_the_event_names_its_owner(mf: Mentorflow, workflow: str) -> None:
+    """An administrator's revision is recorded as theirs, with the owner named; the item stays the owner's."""
+    slot, owner, _ = OWNERS[workflow]
+    rel_id = mf.start(workflow, CASES[workflow].people, actor=ADMIN).id
+    mf.submit(rel_id, slot, valid(slot), actor=owner)
+    revised = mf.submit(rel_id, slot, valid(slot) | {"notes": "corrected"}, actor=ADMIN, item=1)
+    event = mf.history(rel_id)[-1]
+    assert (revised.submitted_by, event.actor, event.payload["owner"]) == ("admin:carol", "admin:carol", owner)
+    assert mf.submit(rel_id, slot, valid(slot) | {"notes": "mine again"}, actor=owner, item=1).revision == 3
+    assert mf.verify().ok
+
+
+@pytest.mark.parametrize("workflow", OWNERS)
+def test_an_owner_revising_their_item_names_no_owner(mf: Mentorflow, workflow: str) -> None:
+    """The `owner` key appears only when someone else revised the item."""
+    slot, owner, _ = OWNERS[workflow]
+    rel_id = mf.start(workflow, CASES[workflow].people, actor=ADMIN).id
+    mf.submit(rel_id, slot, valid(slot), actor=owner)
+    mf.submit(rel_id, slot, valid(slot) | {"notes": "follow-up"}, actor=owner, item=1)
+    assert "owner" not in mf.history(rel_id)[-1].payload
+
+
+@pytest.mark.parametrize("workflow", OWNERS)
+def test_a_submission_without_an_item_is_a_new_item(mf: Mentorflow, workflow: str) -> None:
+    """Submitting to a repeatable slot without naming an item creates one, even with identical content."""
+    slot, owner, other = OWNERS[workflow]
+    rel_id = mf.start(workflow, CASES[workflow].people, actor=ADMIN).id
+    first = mf.submit(rel_id, slot, valid(slot), actor=owner)
+    second = mf.submit(rel_id, slot, valid(slot), actor=other)
+    assert [(first.item, first.unchanged), (second.item, second.unchanged)] == [(1, False), (2, False)]

@@ -1,13 +1,13 @@
-"""One ``transitions`` machine per (workflow, version), shared by every relationship that runs on it.
+"""One ``transitions`` machine per definition, shared by every relationship that runs on it.
 
-Building a ``Machine`` costs about a millisecond and tens of KiB, against microseconds for firing a trigger, so
-machines are compiled once per definition hash and cached; each fire runs on a throwaway model object that holds
-only the snapshot's state. This module is the only importer of ``transitions``.
+Building a ``Machine`` costs about a millisecond and tens of KiB, against microseconds for firing a trigger, so a
+machine is compiled once per ``Bundle`` and kept on it (``bundle.derived``): it lives exactly as long as the
+definition it serves. Each fire runs on a throwaway model object that holds only the snapshot's state. This
+module is the only importer of ``transitions``.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,8 @@ class Compiled:
 
     def __init__(self, bundle: Bundle) -> None:
         workflow = bundle.workflow
-        self.bundle = bundle
+        # The workflow, not the bundle: the bundle holds this object, and no cycle should outlive it.
+        self.workflow = workflow
         self.by_source: dict[str, dict[str, Transition]] = {name: {} for name in workflow.states}
         for transition in workflow.transitions:
             for source in workflow.sources(transition):
@@ -65,7 +66,7 @@ class Compiled:
             why = (
                 f"trigger {trigger!r} does not fire from state {state!r}"
                 if exists
-                else f"workflow {self.bundle.workflow.workflow!r} has no trigger {trigger!r}"
+                else f"workflow {self.workflow.workflow!r} has no trigger {trigger!r}"
             )
             hint = (
                 f"From {state!r} these triggers fire: {', '.join(known)}."
@@ -85,16 +86,6 @@ class Compiled:
         return model.state
 
 
-_cache: dict[str, Compiled] = {}
-_lock = threading.Lock()
-
-
 def compiled(bundle: Bundle) -> Compiled:
-    """The compiled machine of a bundle, built once per definition hash in this process."""
-    found = _cache.get(bundle.hash)
-    if found is None:
-        with _lock:
-            found = _cache.get(bundle.hash)
-            if found is None:
-                found = _cache[bundle.hash] = Compiled(bundle)
-    return found
+    """The compiled machine of a bundle, built on first use and kept on the bundle."""
+    return bundle.derived(Compiled)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from mentorflow.definitions.checks import walk_requirements
 from mentorflow.definitions.models import (
@@ -77,27 +77,8 @@ def evaluate(
     return _evaluate(requirement, _Eval(snapshot, now, {} if guards is None else guards))
 
 
-_T = TypeVar("_T")
-_memos: dict[tuple[str, int], tuple[object, Any]] = {}
-
-
-def _memo(purpose: str, definition: object, compute: Callable[[], _T]) -> _T:
-    """A value derived from a (frozen, cached) definition object, computed once per object.
-
-    Audits evaluate the same few requirements for every relationship; their YAML form and their phrases need not
-    be rebuilt each time. The object is kept alongside its value, so its id cannot be reused while cached.
-    """
-    key = (purpose, id(definition))
-    cached = _memos.get(key)
-    if cached is None or cached[0] is not definition:
-        cached = _memos[key] = (definition, compute())
-    value: _T = cached[1]
-    return value
-
-
 def _blocker(code: str, message: str, requirement: Requirement) -> Blocker:
-    dumped = _memo("dump", requirement, lambda: requirement.model_dump(by_alias=True, exclude_defaults=True))
-    return Blocker.model_construct(code=code, message=message, requirement=dumped)
+    return Blocker.model_construct(code=code, message=message, requirement=requirement.as_yaml)
 
 
 def _who(people: list[tuple[str, str]]) -> str:
@@ -270,29 +251,23 @@ def evaluate_obligation(obligation: Obligation, snapshot: Snapshot, now: dt.date
     ``within_days`` is due that long after entering the state. ``every_days`` is first due one period after
     entering the state, and from then on whenever the requirement, counting only the last period, next lapses.
     """
-    label = _memo(
-        "label",
-        obligation,
-        lambda: (
-            describe(obligation)
-            + (
-                f" within {obligation.within_days} days"
-                if obligation.within_days is not None
-                else f" every {obligation.every_days} days"
-            )
-        ),
+    timing = (
+        f"within {obligation.within_days} days"
+        if obligation.within_days is not None
+        else f"every {obligation.every_days} days"
     )
+    label = f"{describe(obligation)} {timing}"
+    named = slot_of(obligation)
+    slot = None if named is None else named[1]
     if obligation.within_days is not None:
         due_at = snapshot.entered_at + obligation.within_days * DAY
         met = not _evaluate(obligation, _Eval(snapshot, now, {}))
-        return ObligationState.model_construct(
-            requirement=label, due_at=due_at, met=met, overdue=not met and now > due_at
-        )
+        return ObligationState(requirement=label, due_at=due_at, met=met, overdue=not met and now > due_at, slot=slot)
     period = (obligation.every_days or 1) * DAY
     lapse = _lapse(obligation, snapshot, period)
     due_at = max(snapshot.entered_at + period, lapse or snapshot.entered_at)
     met = not _evaluate(obligation, _Eval(snapshot, now, {}, since=now - period))
-    return ObligationState.model_construct(requirement=label, due_at=due_at, met=met, overdue=not met and now > due_at)
+    return ObligationState(requirement=label, due_at=due_at, met=met, overdue=not met and now > due_at, slot=slot)
 
 
 def _lapse(  # noqa: PLR0911 - one answer per obligation form

@@ -37,6 +37,9 @@ class ItemView:
 
     item: int
     owner: str
+    """Who submitted the first revision (revisions are added oldest first): of a repeatable slot's item, the only
+    person who may revise it (DESIGN §10). An item an administrator started (``admin:ID``) belongs to no person: only
+    administrators revise it."""
     created_at: dt.datetime
     latest: RevisionView
     revisions: int = 1
