@@ -2,13 +2,16 @@
 
 The audit is timed in a fresh process per run (streamed, then as a list), which also gives the peak RSS of each
 against the RSS right after import; the process warms up on a small filtered audit first. The naive peer
-(``naive.py``) and the raw GROUP BY run in this process.
+(``naive.py``) and the raw GROUP BY run in this process. ``python bench/audits.py`` runs these figures alone
+(``BENCH_SCALE=small`` for the quick run), on databases made as ``bench/run.py`` makes them.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from timing import AS_OF, BENCH, Scale, Stopwatch, median, quiet, timed
+from timing import AS_OF, BENCH, WORK, Result, Scale, Stopwatch, median, quiet, result, scale, timed
 
 WARMUP_FILTER = {"workflow": "facilitated-peer", "state": "launched"}
 
@@ -135,5 +138,75 @@ def summary_runs(path: Path, scale: Scale, watch: Stopwatch) -> tuple[float, flo
     return median(ours), median(theirs)
 
 
+def figures(work: Path, chosen: Scale, refreshed: float, watch: Stopwatch) -> list[Result]:
+    """The audit rows of ``bench/run.py``'s table, from ``big.db`` and ``little.db`` in ``work``."""
+    compared, differ = parity(work / "little.db")
+    watch.say(f"parity: mf.audit() and the naive peer disagree on {differ} of {compared} relationships")
+    found = audit_runs(work / "big.db", chosen, watch)
+    every = 1 if chosen.name == "full" else 10
+    naive = naive_runs(work / "big.db", chosen, every, watch)
+    sampled = f"; naive peer timed on every {every}th relationship, x {every}" if every > 1 else ""
+    rows = [
+        result(
+            "audit_rows_100k",
+            found["seconds"],
+            "s",
+            naive,
+            max_value=3.0,
+            max_ratio=0.1,
+            note=(
+                f"{int(found['rows'])} relationships, standing cache refreshed by the nightly tick "
+                f"({refreshed:.0f} s); {differ} of {compared} differ from the naive peer{sampled}"
+            ),
+        ),
+        result(
+            "audit_peak_rss_mb",
+            found["peak_rss_mb"],
+            "MB",
+            found["rss_after_import_mb"],
+            max_value=300.0,
+            note=f"{int(found['rows'])} relationships, all kept in the list mf.audit() returns",
+        ),
+        result(
+            "audit_stream_peak_rss_mb",
+            found["stream_peak_rss_mb"],
+            "MB",
+            found["rss_after_import_mb"],
+            max_value=300.0,
+            note=(
+                f"{int(found['stream_rows'])} relationships written as CSV as they are read "
+                f"(mentorflow audit --format csv, mf.iter_audit()), in {found['stream_seconds']:.2f} s"
+            ),
+        ),
+    ]
+    ours, raw = summary_runs(work / "big.db", chosen, watch)
+    rows.append(result("audit_summary_100k", ours, "s", raw, max_value=0.5))
+    return rows
+
+
+def audit_only() -> None:
+    """The audit rows of ``bench/run.py``'s table, without the fire and start-up figures."""
+    import run  # noqa: PLC0415 - run imports this module; only this entry point needs it back
+
+    chosen, watch = scale(), Stopwatch()
+    quiet()
+    work = WORK / f"{chosen.name}-audit"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    watch.say(f"scale {chosen.name}: audit figures only, {chosen.stored} stored, {chosen.runs} runs")
+    try:
+        refreshed = run._prepare(  # noqa: SLF001
+            work, watch, chosen.seeds, chosen.template, chosen.stored, chosen.stored_small
+        )
+        rows = figures(work, chosen, refreshed["big.db"], watch)
+    finally:
+        if os.environ.get("BENCH_KEEP") != "1":
+            shutil.rmtree(work, ignore_errors=True)
+    run._table(rows, chosen.name, time.perf_counter() - watch.started)  # noqa: SLF001
+
+
 if __name__ == "__main__":
-    child(sys.argv[1])
+    if len(sys.argv) == 1:
+        audit_only()
+    else:
+        child(sys.argv[1])

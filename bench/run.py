@@ -80,51 +80,7 @@ def main() -> None:
     else:
         watch.say("fire_postgres skipped: MENTORFLOW_BENCH_POSTGRES is not set")
 
-    compared, differ = audits.parity(work / "little.db")
-    watch.say(f"parity: mf.audit() and the naive peer disagree on {differ} of {compared} relationships")
-    figures = audits.audit_runs(work / "big.db", chosen, watch)
-    every = 1 if chosen.name == "full" else 10
-    naive = audits.naive_runs(work / "big.db", chosen, every, watch)
-    sampled = f"; naive peer timed on every {every}th relationship, x {every}" if every > 1 else ""
-    results.append(
-        result(
-            "audit_rows_100k",
-            figures["seconds"],
-            "s",
-            naive,
-            max_value=3.0,
-            max_ratio=0.1,
-            note=(
-                f"{int(figures['rows'])} relationships, standing cache refreshed by the nightly tick "
-                f"({refreshed['big.db']:.0f} s); {differ} of {compared} differ from the naive peer{sampled}"
-            ),
-        )
-    )
-    results.append(
-        result(
-            "audit_peak_rss_mb",
-            figures["peak_rss_mb"],
-            "MB",
-            figures["rss_after_import_mb"],
-            max_value=300.0,
-            note=f"{int(figures['rows'])} relationships, all kept in the list mf.audit() returns",
-        )
-    )
-    results.append(
-        result(
-            "audit_stream_peak_rss_mb",
-            figures["stream_peak_rss_mb"],
-            "MB",
-            figures["rss_after_import_mb"],
-            max_value=300.0,
-            note=(
-                f"{int(figures['stream_rows'])} relationships written as CSV as they are read "
-                f"(mentorflow audit --format csv, mf.iter_audit()), in {figures['stream_seconds']:.2f} s"
-            ),
-        )
-    )
-    ours, raw = audits.summary_runs(work / "big.db", chosen, watch)
-    results.append(result("audit_summary_100k", ours, "s", raw, max_value=0.5))
+    results += audits.figures(work, chosen, refreshed["big.db"], watch)
 
     ours, raw = fire.isolated("scaling", str(work / "big.db"), str(work / "little.db"))
     results.append(
@@ -140,6 +96,8 @@ def main() -> None:
 
     ours, raw = startup.cli_help(chosen, watch)
     results.append(result("cli_help", ours, "s", raw, max_ratio=2.0))
+    ours, raw = startup.cli_status(chosen, watch, work)
+    results.append(result("cli_status", ours, "s", raw, max_ratio=1.3, note=f"baseline: {startup.STATUS_PEER}"))
     ours, raw = startup.definitions_load(chosen, watch)
     results.append(result("definitions_load", ours, "s", raw, max_ratio=5.0))
 

@@ -1,27 +1,42 @@
-"""The values the public API returns: frozen pydantic models, serialisable to JSON as they are.
+"""The values the public API returns, serialisable to JSON for the platform's own API.
 
 They are the platform's view of mentorflow, kept apart from the engine's working structures so that internals can
 change without breaking the shapes platforms store and send on.
+
+Most are frozen pydantic models. An audit row and the values it holds (``Standing``, ``StandingBlocker``,
+``Participant``, ``ObligationState``) are frozen, slotted dataclasses instead: an audit keeps hundreds of thousands
+of them, and a dataclass costs a fraction of a model's memory and time to make, with nothing to validate (mentorflow
+makes them from values it has already checked). Pydantic still validates and serialises them wherever they appear
+inside a model, as ``Status`` holds participants and obligations; on their own, ``Standing.to_dict()`` gives a
+row's JSON values, and ``pydantic.TypeAdapter(list[Standing])`` dumps or validates many at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field
 
 __all__ = [
     "ArtifactState",
     "Blocker",
+    "DueTransition",
     "Event",
+    "FunnelStep",
     "ObligationState",
     "Participant",
+    "PhaseDays",
+    "ProgramFigures",
     "Relationship",
     "Revision",
     "Standing",
     "StandingBlocker",
+    "StateCount",
     "Status",
+    "Summary",
     "TriggerState",
     "VerifyReport",
     "WorkflowInfo",
@@ -40,7 +55,8 @@ class Blocker(_Frozen):
     requirement: dict[str, Any]
 
 
-class Participant(_Frozen):
+@dataclass(frozen=True, slots=True)
+class Participant:
     person: str
     role: str
 
@@ -63,6 +79,8 @@ class Revision(_Frozen):
     content_hash: str
     submitted_by: str
     submitted_at: dt.datetime
+    unchanged: bool = False
+    """True when the content equalled the latest revision's: nothing was stored, this is that revision."""
 
 
 class ArtifactState(_Frozen):
@@ -87,11 +105,25 @@ class TriggerState(_Frozen):
     timed_after_days: int | None = None
 
 
-class ObligationState(_Frozen):
+class DueTransition(_Frozen):
+    """A timed transition that ``tick`` would fire now (what ``tick --dry-run`` lists): nothing was written."""
+
+    relationship: str
+    trigger: str
+    from_state: str
+    to_state: str
+
+
+@dataclass(frozen=True, slots=True)
+class ObligationState:
     requirement: str
     due_at: dt.datetime
     met: bool
     overdue: bool
+    slot: Annotated[str | None, Field(exclude=True)] = None
+    """The slot the obligation is about (every obligation form names one), so that nobody parses the phrase.
+    Not in the JSON yet: the shapes ``status`` and ``audit`` print stay as they are until they gain it on purpose
+    (``DESIGN.md`` §13); ``dataclasses.asdict`` has it."""
 
 
 class Status(_Frozen):
@@ -121,15 +153,25 @@ class Event(_Frozen):
     payload: dict[str, Any]
     hash: str
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def actor_kind(self) -> Literal["person", "admin", "system"]:
+        """Who acted, from the label the log records: person ids may not be ``system`` or start ``admin:``."""
+        if self.actor == "system":
+            return "system"
+        return "admin" if self.actor.startswith("admin:") else "person"
 
-class StandingBlocker(_Frozen):
+
+@dataclass(frozen=True, slots=True)
+class StandingBlocker:
     trigger: str
     code: str
     message: str
-    requirement: dict[str, Any] = {}
+    requirement: dict[str, Any] = field(default_factory=dict)
 
 
-class Standing(_Frozen):
+@dataclass(frozen=True, slots=True)
+class Standing:
     """Where one relationship stands, as an administrator's audit row."""
 
     id: str
@@ -156,6 +198,16 @@ class Standing(_Frozen):
         """No event for at least ``days`` days; ended relationships never stall."""
         return not self.final and self.stalled_days >= days
 
+    def to_dict(self) -> dict[str, Any]:
+        """The row as JSON values (times as ISO 8601 text): what ``mentorflow audit --format json`` prints."""
+        return _standing_adapter().dump_python(self, mode="json")  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _standing_adapter() -> TypeAdapter[Standing]:
+    """Made on first use: building the serialiser costs milliseconds that a command without audits need not pay."""
+    return TypeAdapter(Standing)
+
 
 class BrokenRelationship(_Frozen):
     relationship: str
@@ -174,3 +226,54 @@ class WorkflowInfo(_Frozen):
     version: int
     title: str
     source: str
+
+
+# -- the summary ------------------------------------------------------------------------------------------------
+
+
+class StateCount(_Frozen):
+    workflow: str
+    state: str
+    phase: str | None
+    final: bool
+    outcome: str | None
+    count: int
+
+
+class ProgramFigures(_Frozen):
+    program: str | None
+    total: int
+    active: int
+    success: int
+    ended: int
+    completion_rate: float | None
+    """Share of finished relationships that finished with outcome ``success``; None while none has finished."""
+
+
+class FunnelStep(_Frozen):
+    workflow: str
+    phase: str
+    reached: int
+    current: int
+
+
+class PhaseDays(_Frozen):
+    workflow: str
+    phase: str
+    samples: int
+    median_days: float
+    p90_days: float
+
+
+class Summary(_Frozen):
+    """Program-level figures: counts per state and per program, the phase funnel, days spent per phase."""
+
+    as_of: dt.datetime
+    total: int
+    active: int
+    overdue: int
+    blocked: int
+    states: list[StateCount]
+    programs: list[ProgramFigures]
+    funnel: list[FunnelStep]
+    phase_days: list[PhaseDays]

@@ -125,7 +125,7 @@ def test_summary_filters(history: Mentorflow) -> None:
 
 def test_cli_summary_table_and_json(history: Mentorflow, tmp_path: Path) -> None:
     """`audit --summary` prints the figures; JSON round-trips to the same model."""
-    from mentorflow.summary import Summary
+    from mentorflow.types import Summary
 
     args = ["--db", str(history.engine.url), "--workflows", str(tmp_path / "wf"), "--now", "2026-02-20"]
     text = CliRunner().invoke(cli, [*args, "audit", "--summary"]).stdout

@@ -9,7 +9,7 @@ import pytest
 
 from mentorflow import Actor, InvalidInput, Mentorflow
 from tests.conftest import START, FakeClock
-from tests.content import valid
+from tests.content import latest, valid
 
 ADMIN = Actor.admin("carol")
 DAY = dt.timedelta(days=1)
@@ -45,7 +45,7 @@ def test_status_has_the_documented_shape(mf: Mentorflow, clock: FakeClock) -> No
     """`status` serialises to JSON with the keys the contract fixes."""
     rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, program="fall", actor=ADMIN).id
     mf.submit(rel_id, "idp", valid("idp"), actor="bob")
-    mf.sign(rel_id, "idp", actor="bob")
+    mf.sign(rel_id, "idp", actor="bob", revision=latest(mf, rel_id, "idp"))
     clock.advance(10, hours=12)
     data = json.loads(mf.status(rel_id).model_dump_json())
     assert {
@@ -110,7 +110,7 @@ def test_audit_lists_every_relationship(mf: Mentorflow, cohort: dict[str, str]) 
 def test_an_audit_row_has_the_documented_shape(mf: Mentorflow, cohort: dict[str, str]) -> None:
     """Each row says state, phase, days, people, what can happen next, what blocks and what is late."""
     [row] = [s for s in mf.audit() if s.id == cohort["stalled"]]
-    data = json.loads(row.model_dump_json())
+    data = row.to_dict()
     assert {
         "id",
         "workflow",

@@ -39,7 +39,7 @@ def audit(url: str, *args: str) -> str:
 def test_streamed_json_is_the_whole_list_dumped(demo_db: str, filters: list[str]) -> None:
     mf = Mentorflow(demo_db, clock=lambda: dt.datetime.fromisoformat(NOW))
     rows = mf.audit(program="no-such-program" if "--program" in filters else None, overdue="--overdue" in filters)
-    expected = json.dumps([row.model_dump(mode="json") for row in rows], indent=2, ensure_ascii=False)
+    expected = json.dumps([row.to_dict() for row in rows], indent=2, ensure_ascii=False)
     assert audit(demo_db, *filters, "--format", "json") == expected + "\n"
 
 

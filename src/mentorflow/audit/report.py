@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from mentorflow.summary import FunnelStep, Summary
-from mentorflow.types import Standing
+from mentorflow.types import FunnelStep, Standing, Summary
 
 __all__ = ["render_html"]
 

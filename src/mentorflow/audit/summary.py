@@ -2,73 +2,32 @@
 
 Counts come from the relationship rows; the funnel and the days per phase come from the event history (each
 ``started``, ``transitioned`` and ``overridden`` event is the entry into a state), so they describe what actually
-happened, not what the definitions allow. The store gathers them into ``Tallies`` (with SQL over the standings
-cache where it holds), and ``summarise`` turns those into the figures.
+happened, not what the definitions allow. ``reads.tallies`` gathers them into ``Tallies`` (with SQL over the
+standing cache where it holds), and ``summarise`` turns those into the figures. ``phase_history`` says what a stay in a
+phase is, for the cache's recorded stays and for relationships read from their log alike.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-
-from pydantic import BaseModel, ConfigDict
 
 from mentorflow.definitions import Workflow
 from mentorflow.definitions.models import State
+from mentorflow.engine.requirements import DAY
+from mentorflow.types import FunnelStep, PhaseDays, ProgramFigures, StateCount, Summary
 
-__all__ = ["Group", "Summary", "Tallies", "percentile_rank", "phase_figures", "ranked_figures", "summarise"]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class StateCount(_Frozen):
-    workflow: str
-    state: str
-    phase: str | None
-    final: bool
-    outcome: str | None
-    count: int
-
-
-class ProgramFigures(_Frozen):
-    program: str | None
-    total: int
-    active: int
-    success: int
-    ended: int
-    completion_rate: float | None
-    """Share of finished relationships that finished with outcome ``success``; None while none has finished."""
-
-
-class FunnelStep(_Frozen):
-    workflow: str
-    phase: str
-    reached: int
-    current: int
-
-
-class PhaseDays(_Frozen):
-    workflow: str
-    phase: str
-    samples: int
-    median_days: float
-    p90_days: float
-
-
-class Summary(_Frozen):
-    as_of: dt.datetime
-    total: int
-    active: int
-    overdue: int
-    blocked: int
-    states: list[StateCount]
-    programs: list[ProgramFigures]
-    funnel: list[FunnelStep]
-    phase_days: list[PhaseDays]
+__all__ = [
+    "Group",
+    "Tallies",
+    "percentile_rank",
+    "phase_figures",
+    "phase_history",
+    "ranked_figures",
+    "summarise",
+]
 
 
 @dataclass(frozen=True)
@@ -212,3 +171,27 @@ def _phase_order(tallies: Tallies) -> Callable[[tuple[tuple[str, str], object]],
         return workflow, phases.index(phase) if phase in phases else len(phases)
 
     return key
+
+
+def phase_history(
+    states: Mapping[str, State], entries: Iterable[tuple[dt.datetime, str]]
+) -> tuple[set[str], list[tuple[str, float]]]:
+    """(phases reached, completed stays as (phase, days)) from a relationship's entries into states, oldest first.
+
+    A stay runs from entering a phase to entering a state of another phase or a final state; consecutive states of
+    one phase are one stay.
+    """
+    reached: set[str] = set()
+    stays: list[tuple[str, float]] = []
+    stay: tuple[str, dt.datetime] | None = None  # the phase being spent, and since when
+    for at, state_name in entries:
+        state = states[state_name]
+        if state.phase is not None:
+            reached.add(state.phase)
+        phase = None if state.final else state.phase
+        if stay is not None and stay[0] != phase:
+            stays.append((stay[0], (at - stay[1]) / DAY))
+            stay = None
+        if phase is not None and stay is None:
+            stay = (phase, at)
+    return reached, stays

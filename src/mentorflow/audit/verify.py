@@ -15,8 +15,8 @@ from typing import Any
 from mentorflow.canonical import GENESIS, canonical_json, event_hash, sha256_hex
 from mentorflow.definitions import Bundle
 from mentorflow.definitions.models import Transition
-from mentorflow.engine.actions import blockers_of
 from mentorflow.engine.machine import compiled
+from mentorflow.engine.plans import blockers_of
 from mentorflow.engine.requirements import GuardContext, GuardFunction
 from mentorflow.engine.snapshot import PLAIN_ITEM, RevisionView, Snapshot
 from mentorflow.errors import MentorflowError, UnknownTransition

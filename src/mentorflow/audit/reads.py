@@ -2,44 +2,28 @@
 
 Each reads the standing cache where it holds (``store.standings``) and evaluates from the snapshot, as ``status``
 does, whatever the cache cannot answer, so the answers are the same with or without it; only the speed differs.
+Rows are read a chunk at a time (``queries.BATCH``), so a streamed audit holds one chunk, however many there are.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 
 from mentorflow import store
-from mentorflow.audit import FORMAT, StandingDecoder, build_standing, encode_standing, phase_history
+from mentorflow.audit.cache import FORMAT, StandingDecoder, encode_standing
+from mentorflow.audit.standing import build_standing
+from mentorflow.audit.summary import Group, Tallies, phase_figures, phase_history, ranked_figures
 from mentorflow.engine.requirements import GuardFunction
 from mentorflow.store import queries, standings
 from mentorflow.store.definitions import definitions
-from mentorflow.summary import Group, Tallies, phase_figures, ranked_figures
 from mentorflow.types import Standing
 
-__all__ = ["collector_paused", "refresh", "standing_rows", "tallies"]
+__all__ = ["Filters", "refresh", "standing_rows", "tallies"]
 
 Filters = Mapping[str, str | None]
 """The SQL-side audit filters: ``workflow``, ``program`` and ``state``."""
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while building many small acyclic objects.
-
-    An audit builds a dozen container objects per relationship, all kept; the collector would rescan the growing
-    heap again and again, which doubled the time of a 100,000-row audit. Nothing built here forms a cycle.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def standing_rows(
