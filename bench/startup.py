@@ -1,7 +1,8 @@
-"""Start-up costs: the CLI's ``--help`` in a fresh process, and loading and validating the built-in definitions."""
+"""Start-up costs: the CLI's ``--help`` and ``status`` in fresh processes, and loading the built-in definitions."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +16,12 @@ MIN_RUNS = 9
 """Short figures are cheap: take more runs than the minimum, their medians are steadier."""
 
 
-def cli_help(scale: Scale, watch: Stopwatch) -> tuple[float, float]:
-    """(``mentorflow --help``, ``python -c "import click"``) median wall seconds, each in a fresh process."""
-    script = Path(sys.executable).parent / "mentorflow"
-    ours_command = [str(script), "--help"]
-    theirs_command = [sys.executable, "-c", "import click"]
+STATUS_PEER = "import sqlalchemy.orm, pydantic, click, structlog, yaml"
+"""What any command that reads the database must import anyway: the baseline of ``cli_status``."""
+
+
+def _compare(scale: Scale, ours_command: list[str], theirs_command: list[str]) -> tuple[float, float]:
+    """Median wall seconds of two commands, each run in a fresh process, alternately, after one warm-up each."""
 
     def run(command: list[str]) -> float:
         return timed(lambda: subprocess.run(command, check=True, capture_output=True))
@@ -27,11 +29,34 @@ def cli_help(scale: Scale, watch: Stopwatch) -> tuple[float, float]:
     run(ours_command)
     run(theirs_command)
     ours, theirs = [], []
-    for _ in range(scale.runs):
+    for _ in range(max(scale.runs, MIN_RUNS)):
         ours.append(run(ours_command))
         theirs.append(run(theirs_command))
-    watch.say(f"cli --help {median(ours) * 1000:.0f} ms, import click {median(theirs) * 1000:.0f} ms")
     return median(ours), median(theirs)
+
+
+def _script() -> str:
+    return str(Path(sys.executable).parent / "mentorflow")
+
+
+def cli_help(scale: Scale, watch: Stopwatch) -> tuple[float, float]:
+    """(``mentorflow --help``, ``python -c "import click"``) median wall seconds, each in a fresh process."""
+    ours, theirs = _compare(scale, [_script(), "--help"], [sys.executable, "-c", "import click"])
+    watch.say(f"cli --help {ours * 1000:.0f} ms, import click {theirs * 1000:.0f} ms")
+    return ours, theirs
+
+
+def cli_status(scale: Scale, watch: Stopwatch, work: Path) -> tuple[float, float]:
+    """(``mentorflow status ID`` on the demo database, importing what it must import) median wall seconds."""
+    db = f"sqlite:///{work / 'demo.db'}"
+    subprocess.run([_script(), "--db", db, "demo"], check=True, capture_output=True)
+    listing = subprocess.run(
+        [_script(), "--db", db, "audit", "--format", "json"], check=True, capture_output=True, text=True
+    )
+    rel_id = json.loads(listing.stdout)[0]["id"]
+    ours, theirs = _compare(scale, [_script(), "--db", db, "status", rel_id], [sys.executable, "-c", STATUS_PEER])
+    watch.say(f"cli status {ours * 1000:.0f} ms, importing its libraries {theirs * 1000:.0f} ms")
+    return ours, theirs
 
 
 def definitions_load(scale: Scale, watch: Stopwatch) -> tuple[float, float]:

@@ -80,6 +80,8 @@ class Player:
         self.rng = rng
         self.session = session
         self.people = 0
+        self.read: dict[tuple[str, str], int] = {}
+        """The revision of each slot last submitted: the one the people sign."""
 
     def person(self, prefix: str) -> str:
         self.people += 1
@@ -92,12 +94,12 @@ class Player:
 
     def submit(self, rel: str, slot: str, content: dict[str, Any], who: str) -> None:
         self.clock.days(self.rng)
-        self.mf.submit(rel, slot, content, actor=who, session=self.session)
+        self.read[(rel, slot)] = self.mf.submit(rel, slot, content, actor=who, session=self.session).revision
 
     def sign(self, rel: str, slot: str, *people: str) -> None:
         for who in people:
             self.clock.days(self.rng, 0.1, 2)
-            self.mf.sign(rel, slot, actor=who, session=self.session)
+            self.mf.sign(rel, slot, actor=who, revision=self.read[(rel, slot)], session=self.session)
 
     def fire(self, rel: str, trigger: str, who: str | Actor, reason: str | None = None) -> None:
         self.clock.days(self.rng, 0.1, 2)

@@ -8,7 +8,10 @@ Each returns a fresh deep copy, so a test may edit what it gets.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mentorflow import Mentorflow
 
 __all__ = ["INCOMPLETE", "INVALID", "VALID", "incomplete", "invalid", "valid"]
 
@@ -141,3 +144,9 @@ def incomplete(kind: str) -> dict[str, Any]:
 def invalid(kind: str) -> dict[str, Any]:
     """A content of ``kind`` with shape errors (refused)."""
     return copy.deepcopy(INVALID[kind])
+
+
+def latest(mf: Mentorflow, relationship: str, slot: str, item: int | None = None) -> int:
+    """The latest revision of a slot (or of an item; the newest item by default): what a signer has just read."""
+    found = [a for a in mf.status(relationship).artifacts if a.slot == slot and (item is None or a.item == item)]
+    return found[-1].revision

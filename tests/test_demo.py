@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from mentorflow import Event, Mentorflow
-from mentorflow.artifacts import check_content
 from mentorflow.definitions import Registry
+from mentorflow.definitions.content import check_content
 from mentorflow.demo import DEMO_PROGRAMS, SAMPLES, DemoResult, build_demo, sample
 
 NOW = dt.datetime(2026, 9, 1, 12, 0, tzinfo=dt.UTC)
@@ -163,7 +163,7 @@ def test_a_micro_mentoring_expired_by_the_clock(demo: Demo) -> None:
     (expired,) = demo.mf.audit(workflow="micro-mentoring", state="expired")
     last = demo.mf.history(expired.id)[-1]
     assert (last.kind, last.actor, last.payload["trigger"]) == ("transitioned", "system", "expire")
-    assert demo.mf.tick(dry_run=True) == []
+    assert demo.mf.due() == []
 
 
 def test_an_administrator_override_is_on_record(demo: Demo) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import subprocess
 import sys
+import typing
 import zipfile
 from pathlib import Path
 
@@ -19,6 +22,33 @@ def test_all_is_sorted_and_complete() -> None:
     assert mentorflow.__all__ == sorted(mentorflow.__all__)
     assert set(mentorflow.__all__) == {*mentorflow._EXPORTS, "__version__"}
     assert set(mentorflow.__all__) <= set(dir(mentorflow))
+
+
+def test_the_typing_block_names_exactly_the_exports() -> None:
+    """What type checkers see (the TYPE_CHECKING imports) is the one list `_EXPORTS`, module for module."""
+    tree = ast.parse((ROOT / "src" / "mentorflow" / "__init__.py").read_text(encoding="utf-8"))
+    [block] = [node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"]
+    seen = {alias.name: node.module for node in block.body if isinstance(node, ast.ImportFrom) for alias in node.names}
+    assert seen == mentorflow._EXPORTS
+
+
+def test_every_error_and_returned_value_is_exported() -> None:
+    """Each error class, and each class a public method of `Mentorflow` returns, can be imported from `mentorflow`."""
+    from mentorflow import errors, types
+
+    defined = {
+        name
+        for module in (errors, types)
+        for name, value in vars(module).items()
+        if isinstance(value, type) and value.__module__ == module.__name__ and not name.startswith("_")
+    }
+    returned = set()
+    for name, method in inspect.getmembers(mentorflow.Mentorflow, inspect.isfunction):
+        if not name.startswith("_"):
+            hint = typing.get_type_hints(method).get("return")
+            returned |= {arg.__name__ for arg in (hint, *typing.get_args(hint)) if isinstance(arg, type)}
+    public = {name for name in returned if getattr(sys.modules.get("mentorflow.types"), name, None) is not None}
+    assert sorted((defined | public) - set(mentorflow.__all__)) == []
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
@@ -63,6 +93,7 @@ def test_wheel_carries_builtins_and_migrations(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "mentorflow/workflows/traditional-dyad.yaml" in names
     assert "mentorflow/workflows/kinds/idp.yaml" in names
+    assert "mentorflow/workflows/tests/traditional-dyad.yaml" in names  # the built-ins' scenarios (workflow test)
     assert "mentorflow/store/migrations/env.py" in names
     assert any(name.startswith("mentorflow/store/migrations/versions/0001") for name in names)
     assert "mentorflow/py.typed" in names

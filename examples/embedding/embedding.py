@@ -37,8 +37,13 @@ from mentorflow import (
 )
 
 # --8<-- [start:logging]
-# mentorflow logs every write with structlog and never configures logging; the platform decides.
-structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+# mentorflow hands its events to the standard library's "mentorflow" logger and prints nothing by itself.
+# A platform that wants them sets a level and a handler, and lets structlog render them:
+structlog.configure(processors=[structlog.stdlib.add_log_level, structlog.stdlib.ProcessorFormatter.wrap_for_formatter])
+handler = logging.StreamHandler()
+handler.setFormatter(structlog.stdlib.ProcessorFormatter(processor=structlog.processors.JSONRenderer()))
+logging.getLogger("mentorflow").addHandler(handler)
+logging.getLogger("mentorflow").setLevel(logging.WARNING)  # INFO logs every write
 # --8<-- [end:logging]
 
 WORKFLOW = """\

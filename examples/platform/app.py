@@ -33,7 +33,9 @@ STATUS_OF = {  # how mentorflow's error families map onto HTTP
     "concurrency.conflict": 409,
     "actor.not_participant": 403,
     "actor.not_allowed": 403,
+    "actor.not_owner": 403,
     "signature.not_signer": 403,
+    "signature.stale": 409,
     "platform.unauthenticated": 401,
 }
 
@@ -199,8 +201,12 @@ def submit(rel: str, slot: str) -> tuple[Response, int]:
 
 @platform.post("/pairs/<rel>/artifacts/<slot>/sign")
 def sign(rel: str, slot: str) -> tuple[Response, int]:
+    """Sign the revision the page showed (``{"revision": N}``): never one submitted since the person read it."""
     with transaction() as session:
-        event = _mf().sign(rel, slot, actor=actor(session), session=session)
+        shown = body()
+        event = _mf().sign(
+            rel, slot, actor=actor(session), revision=shown.get("revision", 0), item=shown.get("item"), session=session
+        )
     return jsonify(event.model_dump(mode="json")), 201
 
 
@@ -239,7 +245,7 @@ def dashboard() -> Response:
             "summary": summary.model_dump(mode="json"),
             "pairs": [
                 {
-                    **standing.model_dump(mode="json"),
+                    **standing.to_dict(),
                     "names": [names.get(p.person, p.person) for p in standing.participants],
                 }
                 for standing in standings

@@ -1,32 +1,26 @@
 """The ``Mentorflow`` facade: the one object a platform, the CLI and the tests talk to.
 
-Each write runs in one transaction (or a savepoint in the caller's session), reads a fresh snapshot, lets the
-engine decide, and has the store append the events with compare-and-set. A lost race is retried a bounded number
-of times, re-reading and re-evaluating requirements each time. Subscribers hear of events only after commit.
+Each public method checks its arguments, hands the engine's plan to a ``Writer`` (``mentorflow.writing``: one
+transaction, retried on lost races) or reads through the store and the audit package, and returns a value of
+``mentorflow.types``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import random
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import structlog
-
-from mentorflow import reads, store
-from mentorflow.audit import (
-    FORMAT,
-    build_status,
-    filter_standings,
-    matches,
-)
+from mentorflow import store
+from mentorflow.audit import reads
+from mentorflow.audit.cache import FORMAT
+from mentorflow.audit.standing import build_status, filter_standings, matches
+from mentorflow.audit.summary import summarise
+from mentorflow.audit.verify import check_relationship
 from mentorflow.definitions import Registry, Workflow
-from mentorflow.engine.actions import (
-    Write,
-    blockers_of,
+from mentorflow.engine.plans import (
+    due_transition,
     plan_fire,
     plan_join,
     plan_leave,
@@ -34,22 +28,29 @@ from mentorflow.engine.actions import (
     plan_start,
     plan_submit,
 )
-from mentorflow.engine.machine import compiled
 from mentorflow.engine.requirements import GuardFunction
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
-from mentorflow.errors import ConcurrencyConflict, InvalidInput
+from mentorflow.engine.writes import Write
+from mentorflow.errors import InvalidInput
 from mentorflow.identifiers import Actor, check_identifier
 from mentorflow.store import queries, repo, standings
 from mentorflow.store.definitions import definitions
-from mentorflow.summary import Summary, summarise
-from mentorflow.types import Event, Relationship, Revision, Standing, Status, VerifyReport, WorkflowInfo
-from mentorflow.verify import check_relationship
+from mentorflow.types import (
+    DueTransition,
+    Event,
+    Relationship,
+    Revision,
+    Standing,
+    Status,
+    Summary,
+    VerifyReport,
+    WorkflowInfo,
+)
+from mentorflow.writing import Outcome, Subscriber, Writer
 
 __all__ = ["Mentorflow"]
 
-T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
-Subscriber = Callable[[Event], None]
 DEFAULT_DB = "sqlite:///mentorflow.db"
 
 
@@ -89,8 +90,7 @@ class Mentorflow:
         self.guards: dict[str, GuardFunction] = {}
         self.bundles = store.Bundles()
         """The stored definitions this instance has read, by hash (they are content-addressed)."""
-        self._subscribers: list[Subscriber] = []
-        self._log = structlog.get_logger("mentorflow")
+        self._writer = Writer(self.engine, self.registry, self.bundles, self.now, self.retries)
 
     # -- set-up --------------------------------------------------------------------------------------------------
 
@@ -109,11 +109,12 @@ class Mentorflow:
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(event)`` for each event after its transaction commits; returns an unsubscribe."""
-        self._subscribers.append(callback)
+        subscribers = self._writer.subscribers
+        subscribers.append(callback)
 
         def unsubscribe() -> None:
-            if callback in self._subscribers:  # calling it twice is harmless
-                self._subscribers.remove(callback)
+            if callback in subscribers:  # calling it twice is harmless
+                subscribers.remove(callback)
 
         return unsubscribe
 
@@ -139,13 +140,7 @@ class Mentorflow:
         loaded = self.registry.get(workflow, version)
         bundle = self.registry.bundle(workflow, version)
         plan = plan_start(bundle, roles, who, program, id)
-
-        def body(session: store.Session, now: dt.datetime) -> list[Event]:
-            self.bundles.register(session, bundle, loaded, now)
-            return repo.create(session, plan, who, now)
-
-        self._run(session, body, who, {plan.id: bundle.workflow.workflow})
-        return Relationship(
+        started = Relationship(
             id=plan.id,
             workflow=bundle.workflow.workflow,
             workflow_version=bundle.workflow.version,
@@ -153,11 +148,21 @@ class Mentorflow:
             program=program,
         )
 
+        def body(session: store.Session, now: dt.datetime) -> Outcome[Relationship]:
+            self.bundles.register(session, bundle, loaded, now)
+            events = repo.create(session, plan, who, now)
+            return Outcome(started, events, {plan.id: bundle.workflow.workflow}, events[0])
+
+        return self._writer.run(session, body, who).value
+
     def join(
         self, relationship: str, role: str, person: str, *, actor: Actor | str, session: store.SessionLike | None = None
     ) -> Event:
+        """Add ``person`` to ``role``; the ``joined`` event."""
         who = Actor.of(actor)
-        return self._write(relationship, lambda s, _now: (plan_join(s, role, person, who), None), who, session)[1][-1]
+        return self._event(
+            relationship, lambda snapshot, now: plan_join(snapshot, role, person, who, now=now), who, session
+        )
 
     def leave(
         self,
@@ -168,10 +173,11 @@ class Mentorflow:
         reason: str | None = None,
         session: store.SessionLike | None = None,
     ) -> Event:
+        """Remove ``person`` (themselves, or by someone allowed to); the ``left`` event."""
         who = Actor.of(actor)
-        return self._write(relationship, lambda s, _now: (plan_leave(s, person, who, reason), None), who, session)[1][
-            -1
-        ]
+        return self._event(
+            relationship, lambda snapshot, now: plan_leave(snapshot, person, who, reason, now=now), who, session
+        )
 
     def submit(
         self,
@@ -183,22 +189,28 @@ class Mentorflow:
         item: int | None = None,
         session: store.SessionLike | None = None,
     ) -> Revision:
-        """Submit a revision of a slot (a new item of a repeatable slot unless ``item`` is given)."""
+        """Submit a revision of a slot (a new item of a repeatable slot unless ``item`` is given).
+
+        Content identical to the latest revision stores nothing and returns that revision, ``unchanged``.
+        """
         who = Actor.of(actor)
-        revision, events = self._write(
-            relationship, lambda s, _now: plan_submit(s, slot, content, who, item), who, session
-        )
-        return Revision(
-            relationship=relationship,
-            slot=slot,
-            item=None if revision.item == PLAIN_ITEM else revision.item,
-            revision=revision.number,
-            complete=revision.complete,
-            missing=revision.missing,
-            content_hash=revision.content_hash,
-            submitted_by=who.label,
-            submitted_at=events[-1].at,
-        )
+
+        def decide(snapshot: Snapshot, now: dt.datetime) -> tuple[Write, Revision]:
+            write, revision = plan_submit(snapshot, slot, content, who, item, now=now)
+            return write, Revision(
+                relationship=relationship,
+                slot=slot,
+                item=None if revision.item == PLAIN_ITEM else revision.item,
+                revision=revision.number,
+                complete=revision.complete,
+                missing=revision.missing,
+                content_hash=revision.content_hash,
+                submitted_by=revision.submitted_by,
+                submitted_at=revision.submitted_at,
+                unchanged=revision.unchanged,
+            )
+
+        return self._writer.write(relationship, decide, who, session).value
 
     def sign(
         self,
@@ -206,12 +218,18 @@ class Mentorflow:
         slot: str,
         *,
         actor: Actor | str,
+        revision: int,
         item: int | None = None,
         session: store.SessionLike | None = None,
     ) -> Event:
-        """Sign the latest revision of a slot (or of ``item``) as ``actor``, for their own role."""
+        """Sign revision ``revision`` of a slot (or of ``item``) as ``actor``, for their own role.
+
+        The revision is the one the signer read: if it is no longer the latest, ``StaleSignature`` is raised.
+        """
         who = Actor.of(actor)
-        return self._write(relationship, lambda s, _now: (plan_sign(s, slot, who, item), None), who, session)[1][-1]
+        return self._event(
+            relationship, lambda snapshot, now: plan_sign(snapshot, slot, who, item, revision, now=now), who, session
+        )
 
     def fire(
         self,
@@ -221,12 +239,17 @@ class Mentorflow:
         actor: Actor | str,
         force: bool = False,
         reason: str | None = None,
+        dry_run: bool = False,
         session: store.SessionLike | None = None,
     ) -> Event:
-        """Fire a trigger; raises ``Blocked`` listing every blocker when its requirements do not hold."""
+        """Fire a trigger; raises ``Blocked`` listing every blocker when its requirements do not hold.
+
+        With ``dry_run``, decide exactly as a fire would (the same refusals and blockers) but write nothing: the
+        event returned is the one that would be appended, with the ``seq`` it would take and an empty ``hash``.
+        """
         who = Actor.of(actor)
 
-        def decide(snapshot: Snapshot, now: dt.datetime) -> tuple[Write, None]:
+        def decide(snapshot: Snapshot, now: dt.datetime) -> Write:
             return plan_fire(
                 snapshot,
                 trigger,
@@ -236,61 +259,82 @@ class Mentorflow:
                 force=force,
                 reason=reason,
                 resolve=self.registry.bundle,
-            ), None
+            )
 
-        events = self._write(relationship, decide, who, session)[1]
-        return next(
-            event
-            for event in events
-            if event.relationship == relationship and event.kind in ("transitioned", "overridden")
+        if dry_run:
+            return self._preview(relationship, decide, who, session)
+        return self._event(relationship, decide, who, session)
+
+    def _preview(
+        self,
+        relationship: str,
+        decide: Callable[[Snapshot, dt.datetime], Write],
+        actor: Actor,
+        session: store.SessionLike | None,
+    ) -> Event:
+        """The event a write would record, decided on a read of the relationship: nothing is written."""
+        with store.read(self.engine, session) as reading:
+            snapshot = repo.load_snapshot(reading, self.bundles, check_identifier(relationship, "relationship id"))
+        now = self.now()
+        kind, payload = decide(snapshot, now).events[0]
+        return Event(
+            relationship=snapshot.id,
+            seq=snapshot.seq + 1,
+            kind=kind,
+            actor=actor.label,
+            at=now,
+            payload=payload,
+            hash="",
         )
 
-    def tick(self, *, dry_run: bool = False, session: store.SessionLike | None = None) -> list[Event]:
+    def tick(self, *, session: store.SessionLike | None = None) -> list[Event]:
         """Fire every timed transition that is due and unblocked, as the system; running it twice changes nothing.
 
         Then bring the standing cache up to date (``refresh``), so that the day's audits read rather than evaluate.
         """
         system = Actor.system()
-        now = self.now()
-        with store.read(self.engine, session) as reading:
-            candidates = queries.due_candidates(reading, self.bundles, now)
+
+        def decide(snapshot: Snapshot, now: dt.datetime) -> tuple[Write, None]:
+            if now < snapshot.last_event_at:
+                return Write(), None  # a tick "as of" the past fires nothing that happened since
+            due = due_transition(snapshot, now, self.guards)
+            if due is None:
+                return Write(), None
+            write = plan_fire(snapshot, due.trigger, system, now=now, guards=self.guards, resolve=self.registry.bundle)
+            return write, None
+
         fired: list[Event] = []
-        for rel_id in candidates:
-            if dry_run:
-                with store.read(self.engine, session) as reading:
-                    trigger = self._due_trigger(repo.load_snapshot(reading, self.bundles, rel_id), now)
-                if trigger is not None:
-                    fired.append(
-                        Event(
-                            relationship=rel_id,
-                            seq=0,
-                            kind="would_fire",
-                            actor=system.label,
-                            at=now,
-                            payload={"trigger": trigger},
-                            hash="",
-                        )
-                    )
-                continue
-
-            def decide(snapshot: Snapshot, now: dt.datetime) -> tuple[Write, None]:
-                trigger = self._due_trigger(snapshot, now)
-                if trigger is None:
-                    return Write(), None
-                return plan_fire(
-                    snapshot, trigger, system, now=now, guards=self.guards, resolve=self.registry.bundle
-                ), None
-
-            fired += self._write(rel_id, decide, system, session)[1]
-        if not dry_run:
-            self.refresh(session=session)
+        for rel_id in self._due_candidates(session):
+            fired += self._writer.write(rel_id, decide, system, session).events
+        self.refresh(session=session)
         return fired
 
-    def _due_trigger(self, snapshot: Snapshot, now: dt.datetime) -> str | None:
-        for transition in compiled(snapshot.bundle).transitions_from(snapshot.state):
-            if transition.after_days is not None and not blockers_of(snapshot, transition, now, self.guards):
-                return transition.trigger
-        return None
+    def due(self, *, session: store.SessionLike | None = None) -> list[DueTransition]:
+        """The timed transitions ``tick`` would fire now (``tick --dry-run``); nothing is written."""
+        now = self.now()
+        found = []
+        with store.read(self.engine, session) as reading:
+            for rel_id in self._due_candidates(reading):
+                due = due_transition(repo.load_snapshot(reading, self.bundles, rel_id), now, self.guards)
+                if due is not None:
+                    found.append(due)
+        return found
+
+    def _due_candidates(self, session: store.SessionLike | None) -> list[str]:
+        with store.read(self.engine, session) as reading:
+            return queries.due_candidates(reading, self.bundles, self.now())
+
+    def _event(
+        self,
+        relationship: str,
+        decide: Callable[[Snapshot, dt.datetime], Write],
+        actor: Actor,
+        session: store.SessionLike | None,
+    ) -> Event:
+        """Run a write that always records an event, and return that event."""
+        outcome = self._writer.write(relationship, lambda snapshot, now: (decide(snapshot, now), None), actor, session)
+        assert outcome.main is not None  # noqa: S101 - plans of these writes always hold an event
+        return outcome.main
 
     # -- reads ---------------------------------------------------------------------------------------------------
 
@@ -327,8 +371,7 @@ class Mentorflow:
             blocked=blocked,
             session=session,
         )
-        with reads.collector_paused():
-            return list(rows)
+        return list(rows)
 
     def iter_audit(
         self,
@@ -457,81 +500,3 @@ class Mentorflow:
         with store.read(self.engine, session) as reading:
             ids = queries.relationship_ids(reading)
         yield from ids
-
-    # -- machinery -----------------------------------------------------------------------------------------------
-
-    def _write(
-        self,
-        relationship: str,
-        decide: Callable[[Snapshot, dt.datetime], tuple[Write, T]],
-        actor: Actor,
-        session: store.SessionLike | None,
-    ) -> tuple[T, list[Event]]:
-        check_identifier(relationship, "relationship id")
-        outcome: list[T] = []
-        workflows: dict[str, str] = {}
-
-        def body(session: store.Session, now: dt.datetime) -> list[Event]:
-            snapshot = repo.load_snapshot(session, self.bundles, relationship)
-            workflows[snapshot.id] = snapshot.bundle.workflow.workflow
-            write, result = decide(snapshot, now)
-            outcome[:] = [result]
-            if not write.events:
-                return []
-            for plan in write.starts:
-                workflows[plan.id] = plan.bundle.workflow.workflow
-                self.bundles.register(session, plan.bundle, self.registry.get(*plan.bundle.key), now)
-            return repo.apply_write(session, snapshot, write, actor, now)
-
-        events = self._run(session, body, actor, workflows)
-        return outcome[0], events
-
-    def _run(
-        self,
-        session: store.SessionLike | None,
-        body: Callable[[store.Session, dt.datetime], list[Event]],
-        actor: Actor,
-        workflows: Mapping[str, str],
-    ) -> list[Event]:
-        """Run one write in a transaction, retrying lost races; ``workflows`` names each relationship's workflow
-        for the logs (filled in by ``body``)."""
-        session = store.caller_session(session)
-        for attempt in range(self.retries):
-            now = self.now()
-            try:
-                with store.transaction(self.engine, session) as working:
-                    events = body(working, now)
-            except ConcurrencyConflict:
-                if attempt == self.retries - 1:
-                    raise
-                self._log.debug("retrying", attempt=attempt + 1, actor=actor.label)
-                time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))  # noqa: S311 - jitter, not secrets
-                continue
-            self._publish(events, session, workflows)
-            return events
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _publish(self, events: list[Event], session: store.Session | None, workflows: Mapping[str, str]) -> None:
-        for event in events:
-            self._log.info(
-                event.kind,
-                relationship=event.relationship,
-                workflow=workflows.get(event.relationship),
-                trigger=event.payload.get("trigger"),
-                actor=event.actor,
-                seq=event.seq,
-            )
-        if not self._subscribers or not events:
-            return
-        if session is None:
-            self._notify(events)
-        else:
-            store.after_commit(session, lambda: self._notify(events))
-
-    def _notify(self, events: list[Event]) -> None:
-        for event in events:
-            for subscriber in list(self._subscribers):
-                try:
-                    subscriber(event)
-                except Exception:  # noqa: BLE001 - a notification must never undo or break a committed write
-                    self._log.exception("subscriber_failed", relationship=event.relationship, seq=event.seq)

@@ -14,7 +14,7 @@ import pytest
 
 from mentorflow import Actor, Mentorflow, MentorflowError, StorageError
 from tests.conftest import Database, MakeMentorflow
-from tests.content import valid
+from tests.content import latest, valid
 
 ADMIN = Actor.admin("carol")
 HOSTILE: list[Any] = [
@@ -67,8 +67,8 @@ CALLS: dict[str, Callable[[Target], object]] = {
     "submit.key": lambda t: t.mf.submit(t.rel, "reflection", {str(t.value): "x"}, actor="bob"),
     "submit.item": lambda t: t.mf.submit(t.rel, "meeting", valid("meeting"), actor="bob", item=t.value),
     "submit.actor": lambda t: t.mf.submit(t.rel, "idp", valid("idp"), actor=t.value),
-    "sign.slot": lambda t: t.mf.sign(t.rel, t.value, actor="bob"),
-    "sign.item": lambda t: t.mf.sign(t.rel, "idp", actor="bob", item=t.value),
+    "sign.slot": lambda t: t.mf.sign(t.rel, t.value, actor="bob", revision=1),
+    "sign.item": lambda t: t.mf.sign(t.rel, "idp", actor="bob", revision=1, item=t.value),
     "fire.trigger": lambda t: t.mf.fire(t.rel, t.value, actor="bob"),
     "fire.reason": lambda t: t.mf.fire(t.rel, "launch", actor=ADMIN, force=True, reason=t.value),
     "status.relationship": lambda t: t.mf.status(t.value),
@@ -122,7 +122,7 @@ def _everything(mf: Mentorflow) -> dict[str, Callable[[], object]]:
         "join": lambda: mf.join("r1", "mentor", "ann", actor=ADMIN),
         "leave": lambda: mf.leave("r1", "ann", actor=ADMIN),
         "submit": lambda: mf.submit("r1", "idp", valid("idp"), actor="bob"),
-        "sign": lambda: mf.sign("r1", "idp", actor="bob"),
+        "sign": lambda: mf.sign("r1", "idp", actor="bob", revision=1),
         "fire": lambda: mf.fire("r1", "negotiate", actor="bob"),
         "tick": mf.tick,
         "status": lambda: mf.status("r1"),
@@ -188,7 +188,7 @@ def test_the_longest_ids_fit_every_column(mf: Mentorflow) -> None:
     person, admin = "p" * 200, Actor.admin("a" * 194)
     rel_id = mf.start("informal-peer", {"peer": [person, "q" * 200]}, id="r" * 200, program="g" * 200, actor=admin).id
     mf.submit(rel_id, "agreement", valid("agreement"), actor=admin)
-    mf.sign(rel_id, "agreement", actor=person)
+    mf.sign(rel_id, "agreement", actor=person, revision=latest(mf, rel_id, "agreement"))
     assert [e.actor for e in mf.history(rel_id)] == ["admin:" + "a" * 194, "admin:" + "a" * 194, person]
     assert mf.verify().ok
 

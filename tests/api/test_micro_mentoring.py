@@ -8,7 +8,7 @@ from sqlalchemy import select
 from mentorflow import Actor, ArtifactLimit, Blocked, Mentorflow
 from mentorflow.store.tables import RevisionRow
 from tests.conftest import START, FakeClock
-from tests.content import valid
+from tests.content import latest, valid
 
 ADMIN = Actor.admin("carol")
 
@@ -28,10 +28,10 @@ def _meet(mf: Mentorflow, rel_id: str) -> None:
 
 def _convert(mf: Mentorflow, rel_id: str) -> str:
     _meet(mf, rel_id)
-    mf.sign(rel_id, "idp", actor="bob")
+    mf.sign(rel_id, "idp", actor="bob", revision=latest(mf, rel_id, "idp"))
     mf.submit(rel_id, "conversion", valid("consent"), actor="bob")
-    mf.sign(rel_id, "conversion", actor="ann")
-    mf.sign(rel_id, "conversion", actor="bob")
+    mf.sign(rel_id, "conversion", actor="ann", revision=latest(mf, rel_id, "conversion"))
+    mf.sign(rel_id, "conversion", actor="bob", revision=latest(mf, rel_id, "conversion"))
     mf.fire(rel_id, "convert", actor="ann")
     [linked] = [e for e in mf.history(rel_id) if e.kind == "started_linked"]
     return str(linked.payload["relationship"])
@@ -48,7 +48,7 @@ def test_convert_needs_both_signatures_on_the_consent(mf: Mentorflow, micro: str
     """Without both consents, nothing converts and no dyad starts."""
     _meet(mf, micro)
     mf.submit(micro, "conversion", valid("consent"), actor="bob")
-    mf.sign(micro, "conversion", actor="bob")
+    mf.sign(micro, "conversion", actor="bob", revision=latest(mf, micro, "conversion"))
     with pytest.raises(Blocked, match="conversion revision 1 is not signed by mentor ann"):
         mf.fire(micro, "convert", actor="bob")
     assert [s.id for s in mf.audit()] == [micro]
@@ -80,9 +80,9 @@ def test_convert_records_the_transition_then_the_link(mf: Mentorflow, micro: str
 def test_convert_carries_the_idp_with_provenance_and_signatures(mf: Mentorflow, micro: str) -> None:
     """The IDP is copied with its content hash, an `origin`, and the signatures it had."""
     idp_hash = mf.submit(micro, "idp", valid("idp"), actor="bob").content_hash
-    dyad = _convert(mf, micro)
+    dyad = _convert(mf, micro)  # submits the same IDP again: unchanged, so revision 1 is what is carried
     events = mf.history(dyad)
-    origin = {"relationship": micro, "slot": "idp", "item": 0, "revision": 2}
+    origin = {"relationship": micro, "slot": "idp", "item": 0, "revision": 1}
     assert [(e.kind, e.payload.get("origin")) for e in events] == [
         ("started", None),
         ("submitted", origin),
@@ -155,10 +155,12 @@ def test_tick_is_idempotent(mf: Mentorflow, micro: str, clock: FakeClock) -> Non
 
 
 def test_tick_dry_run_fires_nothing(mf: Mentorflow, micro: str, clock: FakeClock) -> None:
-    """`dry_run=True` reports what would fire and writes nothing."""
+    """`due()` (what `tick --dry-run` lists) reports what would fire and writes nothing."""
     clock.advance(31)
-    planned = mf.tick(dry_run=True)
-    assert [(e.relationship, e.kind, e.payload) for e in planned] == [(micro, "would_fire", {"trigger": "expire"})]
+    planned = mf.due()
+    assert [(d.relationship, d.trigger, d.from_state, d.to_state) for d in planned] == [
+        (micro, "expire", "requested", "expired")
+    ]
     assert mf.status(micro).state == "requested"
     assert len(mf.history(micro)) == 1
 
@@ -191,7 +193,7 @@ def test_tick_skips_a_timed_transition_whose_requirements_fail(gates: Mentorflow
     gates.submit(rel_id, "memo", {"text": "keep it open"}, actor="lea")
     gates.fire(rel_id, "to_review", actor="lea")
     clock.advance(6)
-    assert (gates.tick(dry_run=True), gates.tick()) == ([], [])
+    assert (gates.due(), gates.tick()) == ([], [])
     assert gates.status(rel_id).state == "review"
 
 
@@ -202,3 +204,12 @@ def test_tick_fires_a_timed_transition_whose_requirements_hold(gates: Mentorflow
     clock.advance(5)
     assert [e.payload["trigger"] for e in gates.tick()] == ["lapse"]
     assert gates.status(rel_id).state == "stopped"
+
+
+def test_a_tick_in_the_past_skips_what_has_been_written_since(mf: Mentorflow, micro: str, clock: FakeClock) -> None:
+    """A tick dated before a relationship's latest event leaves it alone instead of failing the whole run."""
+    clock.advance(40)
+    mf.submit(micro, "idp", valid("idp"), actor="bob")
+    clock.advance(-5)
+    assert mf.tick() == []
+    assert mf.status(micro).state == "requested"

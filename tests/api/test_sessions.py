@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import cast
 
 import pytest
@@ -130,8 +131,9 @@ def test_subscribers_hear_right_after_a_write_mentorflow_commits(mf: Mentorflow)
     assert seen[-1] == (2, ["started", "submitted"])
 
 
-def test_a_failing_subscriber_does_not_break_the_write(mf: Mentorflow) -> None:
+def test_a_failing_subscriber_does_not_break_the_write(mf: Mentorflow, caplog: pytest.LogCaptureFixture) -> None:
     """A subscriber that raises is logged; the write stands and the other subscribers still hear."""
+    caplog.set_level(logging.INFO, logger="mentorflow")
     heard: list[str] = []
 
     def broken(event: Event) -> None:
@@ -159,8 +161,9 @@ def test_unsubscribe_stops_the_callbacks(mf: Mentorflow) -> None:
     assert len(heard) == 1
 
 
-def test_each_write_is_logged_with_its_context(mf: Mentorflow) -> None:
-    """The library logs each event with relationship, workflow, trigger and actor."""
+def test_each_write_is_logged_with_its_context(mf: Mentorflow, caplog: pytest.LogCaptureFixture) -> None:
+    """The library logs each event with relationship, workflow, trigger and actor, once logging asks for INFO."""
+    caplog.set_level(logging.INFO, logger="mentorflow")
     with structlog.testing.capture_logs() as logs:
         rel = mf.start("traditional-dyad", DYAD, actor=ADMIN)
         mf.fire(rel.id, "withdraw", actor="bob", reason="moved")

@@ -22,7 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from mentorflow import Actor, Blocked, Mentorflow, MentorflowError
 from mentorflow.definitions import Registry
 from tests.conftest import FakeClock
-from tests.content import incomplete, invalid, valid
+from tests.content import incomplete, invalid, latest, valid
 
 WORKFLOWS: dict[str, tuple[dict[str, list[str]], list[str]]] = {
     "traditional-dyad": ({"mentor": ["ann"], "mentee": ["bob"]}, ["dan"]),
@@ -88,7 +88,10 @@ class WorkflowWalk(RuleBasedStateMachine):
     @rule(slot=picks, actor=picks)
     def sign(self, slot: int, actor: int) -> None:
         signed = [name for name, slot_ in self.workflow.artifacts.items() if slot_.signed_by] or ["none"]
-        self._attempt(lambda: self.mf.sign(self.rel, signed[slot % len(signed)], actor=self._actor(actor)))
+        name = signed[slot % len(signed)]
+        shown = [a.revision for a in self.mf.status(self.rel).artifacts if a.slot == name]
+        revision = shown[-1] if shown else 1  # the newest item's latest revision: what the signer sees
+        self._attempt(lambda: self.mf.sign(self.rel, name, actor=self._actor(actor), revision=revision))
 
     @rule(role=picks, person=picks, actor=picks)
     def join(self, role: int, person: int, actor: int) -> None:
@@ -147,7 +150,7 @@ class WorkflowWalk(RuleBasedStateMachine):
         blocking = sorted({slot for t in status.triggers for b in t.blockers for slot in _slots(b.requirement)})
         if unsigned and pick % 3:
             slot, item, person = unsigned[pick % len(unsigned)]
-            self.mf.sign(self.rel, slot, actor=person, item=item)
+            self.mf.sign(self.rel, slot, actor=person, revision=latest(self.mf, self.rel, slot, item), item=item)
         elif blocking and (pick % 3 or not ready):
             name = blocking[pick % len(blocking)]
             roles = self.workflow.artifacts[name].submitted_by

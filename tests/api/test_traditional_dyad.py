@@ -6,7 +6,7 @@ import pytest
 
 from mentorflow import Actor, Blocked, Mentorflow, ReasonRequired
 from tests.conftest import FakeClock
-from tests.content import incomplete, valid
+from tests.content import incomplete, latest, valid
 
 ADMIN = Actor.admin("carol")
 
@@ -21,8 +21,8 @@ def _launch(mf: Mentorflow, rel_id: str, clock: FakeClock) -> None:
     mf.fire(rel_id, "negotiate", actor="bob")
     mf.submit(rel_id, "agreement", valid("agreement"), actor="ann")
     for person in ("ann", "bob"):
-        mf.sign(rel_id, "agreement", actor=person)
-        mf.sign(rel_id, "idp", actor=person)
+        mf.sign(rel_id, "agreement", actor=person, revision=latest(mf, rel_id, "agreement"))
+        mf.sign(rel_id, "idp", actor=person, revision=latest(mf, rel_id, "idp"))
     clock.advance(1)
     mf.fire(rel_id, "launch", actor="ann")
 
@@ -93,7 +93,7 @@ def test_launch_needs_both_signatures_on_agreement_and_idp(mf: Mentorflow, rel_i
     mf.submit(rel_id, "idp", valid("idp"), actor="bob")
     mf.fire(rel_id, "negotiate", actor="bob")
     mf.submit(rel_id, "agreement", valid("agreement"), actor="ann")
-    mf.sign(rel_id, "idp", actor="bob")
+    mf.sign(rel_id, "idp", actor="bob", revision=latest(mf, rel_id, "idp"))
     with pytest.raises(Blocked, match=r"blocked from state 'negotiating' \(3 blockers\)") as caught:
         mf.fire(rel_id, "launch", actor="ann")
     assert [(b.code, b.message) for b in caught.value.blockers] == [
@@ -106,8 +106,8 @@ def test_launch_needs_both_signatures_on_agreement_and_idp(mf: Mentorflow, rel_i
 def test_a_new_revision_voids_the_signatures(mf: Mentorflow, rel_id: str) -> None:
     """Revising a signed agreement leaves the new revision unsigned."""
     mf.submit(rel_id, "agreement", valid("agreement"), actor="ann")
-    mf.sign(rel_id, "agreement", actor="ann")
-    mf.sign(rel_id, "agreement", actor="bob")
+    mf.sign(rel_id, "agreement", actor="ann", revision=latest(mf, rel_id, "agreement"))
+    mf.sign(rel_id, "agreement", actor="bob", revision=latest(mf, rel_id, "agreement"))
     changed = valid("agreement") | {"meeting_frequency": "monthly"}
     revision = mf.submit(rel_id, "agreement", changed, actor="bob")
     [agreement] = [a for a in mf.status(rel_id).artifacts if a.slot == "agreement"]
@@ -118,7 +118,7 @@ def test_a_new_revision_voids_the_signatures(mf: Mentorflow, rel_id: str) -> Non
 def test_signing_binds_the_revision_content_hash(mf: Mentorflow, rel_id: str) -> None:
     """The `signed` event records the signed revision and its content hash."""
     revision = mf.submit(rel_id, "agreement", valid("agreement"), actor="ann")
-    event = mf.sign(rel_id, "agreement", actor="bob")
+    event = mf.sign(rel_id, "agreement", actor="bob", revision=latest(mf, rel_id, "agreement"))
     assert event.kind == "signed"
     assert event.payload == {
         "slot": "agreement",
@@ -178,8 +178,8 @@ def _to_concluding(mf: Mentorflow, rel_id: str, clock: FakeClock) -> None:
     mf.fire(rel_id, "deepen", actor="ann")
     mf.submit(rel_id, "network_map", valid("network_map"), actor="bob")
     mf.submit(rel_id, "progress_report", valid("progress_report"), actor="bob")
-    mf.sign(rel_id, "progress_report", actor="ann")
-    mf.sign(rel_id, "progress_report", actor="bob")
+    mf.sign(rel_id, "progress_report", actor="ann", revision=latest(mf, rel_id, "progress_report"))
+    mf.sign(rel_id, "progress_report", actor="bob", revision=latest(mf, rel_id, "progress_report"))
     mf.fire(rel_id, "conclude", actor="bob")
 
 

@@ -173,8 +173,8 @@ def test_fire_blocked_lists_every_blocker(run: Invoke, wf: list[str], rel: str) 
 def test_a_pair_runs_to_the_end(run: Invoke, wf: list[str], rel: str) -> None:
     """Submit, sign, fire, log twice, finish: status and history follow."""
     assert run(*wf, "--as", "bob", "submit", rel, "plan", "--json", '{"text": "x"}').exit_code == 0
-    assert run(*wf, "--as", "bob", "sign", rel, "plan").exit_code == 0
-    assert run(*wf, "--as", "ann", "sign", rel, "plan").exit_code == 0
+    assert run(*wf, "--as", "bob", "sign", rel, "plan", "--revision", "1").exit_code == 0
+    assert run(*wf, "--as", "ann", "sign", rel, "plan", "--revision", "1").exit_code == 0
     begun = run(*wf, "--as", "bob", "fire", rel, "begin")
     assert begun.stdout.strip() == f"{rel} #5 transitioned: begin: draft -> active"
     for person in ("ann", "bob"):
@@ -437,3 +437,34 @@ def test_audit_csv_round_trips_to_the_json(run: Invoke, wf: list[str], rel: str)
         assert csv_row["overdue"] == "; ".join(
             f"{o['requirement']}@{o['due_at'].replace('Z', '+00:00')}" for o in json_row["overdue"]
         )
+
+
+def test_sign_binds_the_revision_named(run: Invoke, wf: list[str], rel: str) -> None:
+    """`sign --revision N` is required; a revision no longer the latest is `signature.stale`, naming the latest."""
+    run(*wf, "--as", "bob", "submit", rel, "plan", "--json", '{"text": "x"}')
+    run(*wf, "--as", "bob", "submit", rel, "plan", "--json", '{"text": "y"}')
+    assert run(*wf, "--as", "ann", "sign", rel, "plan").exit_code == 2
+    stale = run(*wf, "--as", "ann", "sign", rel, "plan", "--revision", "1")
+    assert stale.exit_code == 1
+    assert stale.stderr.startswith("error[signature.stale]")
+    assert "revision 2" in stale.stderr
+    assert run(*wf, "--as", "ann", "sign", rel, "plan", "--revision", "2").exit_code == 0
+
+
+def test_an_identical_submission_stores_nothing(run: Invoke, wf: list[str], rel: str) -> None:
+    """Resubmitting the latest content (keys in any order) returns that revision, `"unchanged": true`."""
+    first = as_json(run(*wf, "--as", "bob", "submit", rel, "plan", "--json", '{"text": "x"}', "--format", "json"))
+    again = as_json(run(*wf, "--as", "bob", "submit", rel, "plan", "--json", '{"text": "x"}', "--format", "json"))
+    assert (first["revision"], first["unchanged"]) == (1, False)
+    assert (again["revision"], again["unchanged"]) == (1, True)
+    table = run(*wf, "--as", "bob", "submit", rel, "plan", "--json", '{"text": "x"}')
+    assert table.stdout.strip() == "plan revision 1: unchanged, nothing stored (complete)"
+    assert [e["kind"] for e in as_json(run(*wf, "history", rel, "--format", "json"))].count("submitted") == 1
+
+
+def test_history_names_the_kind_of_each_actor(run: Invoke, wf: list[str], rel: str) -> None:
+    """History JSON says whether a person, an administrator or the clock acted."""
+    run(*wf, "--as", "bob", "submit", rel, "plan", "--json", '{"text": "x"}')
+    run(*wf, "--as", "carol", "--admin", "fire", rel, "begin", "--force", "--reason", "signed on paper")
+    kinds = [(e["actor"], e["actor_kind"]) for e in as_json(run(*wf, "history", rel, "--format", "json"))]
+    assert kinds == [("ann", "person"), ("bob", "person"), ("admin:carol", "admin")]

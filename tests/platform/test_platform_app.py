@@ -68,7 +68,7 @@ def test_a_traditional_dyad_from_match_to_completion(client: FlaskClient, clock:
     assert [b["code"] for b in launch["blockers"]] == ["artifact.unsigned"] * 4
     for person in ("ann", "bob"):
         for slot in ("agreement", "idp"):
-            call(client, person, "POST", f"/pairs/{pair}/artifacts/{slot}/sign")
+            call(client, person, "POST", f"/pairs/{pair}/artifacts/{slot}/sign", revision=1)
     call(client, "ann", "POST", f"/pairs/{pair}/fire/launch")
     for _ in range(3):
         clock.now += dt.timedelta(days=14)
@@ -78,7 +78,7 @@ def test_a_traditional_dyad_from_match_to_completion(client: FlaskClient, clock:
     call(client, "bob", "POST", f"/pairs/{pair}/artifacts/network_map", content=valid("network_map"))
     call(client, "bob", "POST", f"/pairs/{pair}/artifacts/progress_report", content=valid("progress_report"))
     for person in ("ann", "bob"):
-        call(client, person, "POST", f"/pairs/{pair}/artifacts/progress_report/sign")
+        call(client, person, "POST", f"/pairs/{pair}/artifacts/progress_report/sign", revision=1)
     call(client, "ann", "POST", f"/pairs/{pair}/fire/conclude")
     for person in ("ann", "bob"):
         call(client, person, "POST", f"/pairs/{pair}/artifacts/evaluation", content=valid("evaluation"))
@@ -91,6 +91,19 @@ def test_a_traditional_dyad_from_match_to_completion(client: FlaskClient, clock:
     assert app.extensions["mentorflow"].verify().ok
 
 
+def test_a_signature_lands_only_on_the_revision_the_page_showed(client: FlaskClient) -> None:
+    """The sign button sends the revision shown; one submitted since is a 409 `signature.stale`, nothing signed."""
+    pair = call(client, "carol", "POST", "/pairs", mentor="ann", mentee="bob", program="fall-2026")["id"]
+    call(client, "ann", "POST", f"/pairs/{pair}/artifacts/agreement", content=valid("agreement"))
+    changed = valid("agreement")
+    changed["confidentiality"] = "Anything may be shared."
+    call(client, "bob", "POST", f"/pairs/{pair}/artifacts/agreement", content=changed)
+    stale = client.post(f"/pairs/{pair}/artifacts/agreement/sign", json={"revision": 1}, headers={"X-User": "ann"})
+    assert (stale.status_code, stale.get_json()["code"]) == (409, "signature.stale")
+    agreement = next(a for a in call(client, "ann", "GET", f"/pairs/{pair}")["artifacts"] if a["slot"] == "agreement")
+    assert (agreement["revision"], agreement["signed_by"]) == (2, [])
+
+
 def test_a_micro_mentoring_conversion(client: FlaskClient) -> None:
     """A micro-mentoring pair converts into a dyad that starts with the carried, signed IDP."""
     pair = call(
@@ -99,13 +112,13 @@ def test_a_micro_mentoring_conversion(client: FlaskClient) -> None:
     call(client, "cy", "POST", f"/pairs/{pair}/artifacts/idp", content=valid("idp"))
     call(client, "cy", "POST", f"/pairs/{pair}/artifacts/brief", content=valid("micro_brief"))
     for person in ("ann", "cy"):
-        call(client, person, "POST", f"/pairs/{pair}/artifacts/idp/sign")
+        call(client, person, "POST", f"/pairs/{pair}/artifacts/idp/sign", revision=1)
     call(client, "ann", "POST", f"/pairs/{pair}/fire/schedule")
     call(client, "ann", "POST", f"/pairs/{pair}/artifacts/meeting", content=valid("meeting"))
     call(client, "cy", "POST", f"/pairs/{pair}/fire/hold")
     call(client, "cy", "POST", f"/pairs/{pair}/artifacts/conversion", content=valid("consent"))
     for person in ("ann", "cy"):
-        call(client, person, "POST", f"/pairs/{pair}/artifacts/conversion/sign")
+        call(client, person, "POST", f"/pairs/{pair}/artifacts/conversion/sign", revision=1)
     converted = call(client, "cy", "POST", f"/pairs/{pair}/fire/convert")
     [dyad] = converted["started"]
     status = call(client, "cy", "GET", f"/pairs/{dyad}")

@@ -127,7 +127,7 @@ def test_hostile_identifiers_through_the_api(dyad: tuple[Mentorflow, str], rows:
         lambda: mf.start(value, {"mentor": "m3"}, actor=Actor.admin()),
         lambda: mf.submit(rel, value, {}, actor="bob"),
         lambda: mf.submit(value, "idp", {}, actor="bob"),
-        lambda: mf.sign(rel, "idp", actor=value),
+        lambda: mf.sign(rel, "idp", actor=value, revision=1),
         lambda: mf.fire(rel, value, actor="bob"),
         lambda: mf.fire(rel, "withdraw", actor=Actor.admin(), reason=value if value.strip() else None),
         lambda: mf.status(value),
@@ -168,7 +168,7 @@ def test_hostile_identifiers_through_the_cli(database: Database, rows: Engine, v
     )
     before = counts(rows)
     for args in (
-        ["--as", value, "sign", "cli-target", "idp"],
+        ["--as", value, "sign", "cli-target", "idp", "--revision", "1"],
         ["status", value],
         ["history", value],
         ["--admin", "start", "traditional-dyad", "--role", f"mentor={value}", "--role", "mentee=q"],

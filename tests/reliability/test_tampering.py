@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from mentorflow import Actor, Mentorflow
 from mentorflow.cli import cli
 from tests.conftest import Database
-from tests.content import valid
+from tests.content import latest, valid
 
 TARGET = "victim"
 
@@ -58,8 +58,8 @@ def _populate(url: str) -> None:
         for rel_id in ("bystander", TARGET):
             mf.start("traditional-dyad", {"mentor": f"m-{rel_id}", "mentee": f"e-{rel_id}"}, actor=admin, id=rel_id)
             mf.submit(rel_id, "idp", valid("idp"), actor=f"e-{rel_id}")
-            mf.sign(rel_id, "idp", actor=f"e-{rel_id}")
-            mf.sign(rel_id, "idp", actor=f"m-{rel_id}")
+            mf.sign(rel_id, "idp", actor=f"e-{rel_id}", revision=latest(mf, rel_id, "idp"))
+            mf.sign(rel_id, "idp", actor=f"m-{rel_id}", revision=latest(mf, rel_id, "idp"))
             mf.fire(rel_id, "negotiate", actor=f"e-{rel_id}")
         mf.start("informal-peer", {"peer": ["p1", "p2"]}, actor=admin, id="peers")
     finally:

@@ -17,8 +17,7 @@ from mentorflow.cli.output import emit_json, render_csv, render_table
 from mentorflow.errors import BrokenChain
 
 if TYPE_CHECKING:
-    from mentorflow.summary import Summary
-    from mentorflow.types import Standing
+    from mentorflow.types import Standing, Summary
 
 __all__ = ["audit", "demo", "init", "tick", "verify"]
 
@@ -51,10 +50,10 @@ def _waiting(standing: Standing) -> str:
     parts = []
     overdue_slot = None
     if standing.overdue:
-        words = standing.overdue[0].requirement.split()
-        overdue_slot = words[2] if words[0] == ">=" else words[0]  # "agreement signed within 30 days"
+        first_due = standing.overdue[0]
+        overdue_slot = first_due.slot
         more = len(standing.overdue) - 1
-        parts.append(f"overdue {overdue_slot}" + (f" +{more}" if more else ""))
+        parts.append(f"overdue {overdue_slot or first_due.requirement}" + (f" +{more}" if more else ""))
     if standing.next:
         parts.append("next: " + ", ".join(standing.next))
     elif standing.blockers:
@@ -252,7 +251,7 @@ def audit(
     if output_format == "html":
         if output is None:
             raise click.UsageError("--format html needs --output FILE")
-        from mentorflow.report import render_html  # noqa: PLC0415
+        from mentorflow.audit.report import render_html  # noqa: PLC0415
 
         summary, standings = obj.mf.overview(workflow=workflow, program=program, state=state, phase=phase)
         title = "Mentoring program audit" + (f": {program}" if program else "")
@@ -298,7 +297,7 @@ def _json_lines(standings: Iterable[Standing]) -> Iterator[str]:
     """The rows as one indented JSON array, a row at a time (the same text as dumping the whole list)."""
     opened = False
     for standing in standings:
-        item = json.dumps(standing.model_dump(mode="json"), indent=2, ensure_ascii=False)
+        item = json.dumps(standing.to_dict(), indent=2, ensure_ascii=False)
         yield ("[\n" if not opened else ",\n") + "\n".join("  " + line for line in item.splitlines())
         opened = True
     yield "\n]\n" if opened else "[]\n"
@@ -344,16 +343,25 @@ def tick(obj: Context, dry_run: bool, output_format: str) -> None:
 
     Safe to run repeatedly and from several servers at once, e.g. daily from cron.
     """
-    events = obj.mf.tick(dry_run=dry_run)
+    if dry_run:
+        due = obj.mf.due()
+        if output_format == "json":
+            emit_json([transition.model_dump(mode="json") for transition in due])
+            return
+        for transition in due:
+            click.echo(f"{transition.relationship}: would fire {transition.trigger}")
+        if not due:
+            click.echo("nothing is due")
+        return
+    events = obj.mf.tick()
     if output_format == "json":
         emit_json([event.model_dump(mode="json") for event in events])
         return
-    fired = [e for e in events if e.kind in ("transitioned", "would_fire")]
+    fired = [e for e in events if e.kind == "transitioned"]
     for event in fired:
-        verb = "would fire" if dry_run else "fired"
         click.echo(
-            f"{event.relationship}: {verb} {event.payload.get('trigger')}"
-            + (f" ({event.payload.get('from')} -> {event.payload.get('to')})" if not dry_run else "")
+            f"{event.relationship}: fired {event.payload.get('trigger')} "
+            f"({event.payload.get('from')} -> {event.payload.get('to')})"
         )
     if not fired:
         click.echo("nothing is due")
@@ -387,17 +395,18 @@ def verify(obj: Context, output_format: str) -> None:
 @pass_context
 def demo(obj: Context, output_format: str) -> None:
     """Create the schema if needed, fill the database with a realistic demo program, and print its audit."""
-    import structlog  # noqa: PLC0415 - the demo writes hundreds of events: keep its log to warnings
+    import logging  # noqa: PLC0415 - the demo writes hundreds of events: keep its log to warnings
 
     from mentorflow.demo import build_demo  # noqa: PLC0415
+    from mentorflow.logs import LOGGER_NAME  # noqa: PLC0415
 
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(WARNING))
+    logging.getLogger(LOGGER_NAME).setLevel(WARNING)
     mf = obj.mf
     mf.upgrade()
     result = build_demo(mf, mf.now())
     standings = mf.audit()
     if output_format == "json":
-        emit_json([standing.model_dump(mode="json") for standing in standings])
+        emit_json([standing.to_dict() for standing in standings])
         return
     if output_format == "csv":
         click.echo(render_csv(list(_csv_rows(standings)), CSV_HEADERS))

@@ -134,18 +134,37 @@ class _Group(click.Group):
         return None
 
 
-def _configure_logging(log_format: str) -> None:
-    import structlog  # noqa: PLC0415 - only the CLI configures logging, and only when it runs a command
+def _configure_logging(log_format: str, level: int = INFO) -> None:
+    """Render the library's events on stderr, as console lines or JSON; the library itself configures nothing."""
+    import logging  # noqa: PLC0415 - only the CLI configures logging, and only when it runs a command
+
+    import structlog  # noqa: PLC0415
+
+    from mentorflow.logs import LOGGER_NAME  # noqa: PLC0415
 
     renderer: Any = (
         structlog.processors.JSONRenderer() if log_format == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
-        processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"), renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(INFO),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        processors=[
+            structlog.stdlib.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         cache_logger_on_first_use=False,
     )
+    logger = logging.getLogger(LOGGER_NAME)
+    for old in [handler for handler in logger.handlers if handler.get_name() == _HANDLER]:
+        logger.removeHandler(old)  # one process may run several commands (CliRunner): one handler at a time
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_HANDLER)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(processor=renderer))
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+_HANDLER = "mentorflow-cli"
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

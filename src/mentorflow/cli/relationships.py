@@ -10,7 +10,7 @@ import click
 
 from mentorflow.cli.app import Context, cli, format_option, pass_context
 from mentorflow.cli.output import emit_json, render_csv, render_table
-from mentorflow.errors import DefinitionError, InvalidInput
+from mentorflow.errors import DefinitionError, InputTooLarge, InvalidInput
 
 if TYPE_CHECKING:
     from mentorflow.types import Event, Status
@@ -120,12 +120,17 @@ def _read_content(file: Path | None, text: str | None) -> Any:
         except ValueError as exc:
             raise InvalidInput(f"--json is not valid JSON: {exc}", hint="Quote the JSON for your shell.") from None
     assert file is not None  # noqa: S101 - checked above
-    from mentorflow.definitions.yamlsafe import read_file  # noqa: PLC0415
+    from mentorflow.definitions.yamlsafe import MAX_BYTES, read_file  # noqa: PLC0415
 
     try:
         return read_file(file).value
     except DefinitionError as exc:
         problem = exc.problems[0]
+        if problem.code == "definition.too_large":
+            raise InputTooLarge(
+                f"{file} is larger than {MAX_BYTES} bytes; reading stopped there",
+                hint="Content is limited to 1 MiB; submit a smaller document.",
+            ) from None
         raise InvalidInput(
             f"{problem.file}:{problem.line}:{problem.column}: {problem.message}",
             hint="The file must be a YAML or JSON mapping of the kind's fields.",
@@ -157,18 +162,26 @@ def submit(
         return
     where = f"{slot}" + (f" item {revision.item}" if revision.item is not None else "")
     state = "complete" if revision.complete else "incomplete, missing: " + ", ".join(revision.missing)
+    if revision.unchanged:
+        state = f"unchanged, nothing stored ({state})"
     click.echo(f"{where} revision {revision.revision}: {state}")
 
 
 @cli.command()
 @click.argument("relationship")
 @click.argument("slot")
+@click.option(
+    "--revision",
+    type=click.IntRange(min=1),
+    required=True,
+    help="The revision you read and sign; refused (signature.stale) if it is no longer the latest.",
+)
 @click.option("--item", type=click.IntRange(min=1), help="Sign item N of a repeatable slot (default: the newest).")
 @format_option()
 @pass_context
-def sign(obj: Context, relationship: str, slot: str, item: int | None, output_format: str) -> None:
-    """Sign the latest revision of SLOT as --as, for your own role."""
-    _print_event(obj.mf.sign(relationship, slot, actor=obj.actor, item=item), output_format)
+def sign(obj: Context, relationship: str, slot: str, revision: int, item: int | None, output_format: str) -> None:
+    """Sign revision N of SLOT as --as, for your own role: the text you read, never a later one."""
+    _print_event(obj.mf.sign(relationship, slot, actor=obj.actor, revision=revision, item=item), output_format)
 
 
 @cli.command()
@@ -176,11 +189,21 @@ def sign(obj: Context, relationship: str, slot: str, item: int | None, output_fo
 @click.argument("trigger")
 @click.option("--reason", help="Why (required by some triggers, and to --force).")
 @click.option("--force", is_flag=True, help="Administrators only: fire despite blockers, recorded as an override.")
+@click.option("--dry-run", is_flag=True, help="Say what would happen, or every blocker, and write nothing.")
 @format_option()
 @pass_context
-def fire(obj: Context, relationship: str, trigger: str, reason: str | None, force: bool, output_format: str) -> None:
+def fire(
+    obj: Context, relationship: str, trigger: str, reason: str | None, force: bool, dry_run: bool, output_format: str
+) -> None:
     """Fire TRIGGER; when blocked, exit 1 listing every blocker."""
-    _print_event(obj.mf.fire(relationship, trigger, actor=obj.actor, force=force, reason=reason), output_format)
+    event = obj.mf.fire(relationship, trigger, actor=obj.actor, force=force, reason=reason, dry_run=dry_run)
+    if not dry_run:
+        _print_event(event, output_format)
+    elif output_format == "json":
+        emit_json({**event.model_dump(mode="json", exclude={"hash"}), "dry_run": True})
+    else:
+        line = f"{event.relationship} would record #{event.seq} {event.kind}: {_event_line(event)}"
+        click.echo(f"{line} (dry run: nothing written)")
 
 
 def _print_event(event: Event, output_format: str) -> None:

@@ -168,13 +168,64 @@ def diagram(obj: Context, reference: str, output_format: str) -> None:
 
 
 @workflow.command()
-@click.argument("which", type=click.Choice(["workflow", "kind"]), default="workflow")
+@click.argument("which", type=click.Choice(["workflow", "kind", "scenario"]), default="workflow")
 def schema(which: str) -> None:
-    """Print the JSON Schema of workflow (or artifact kind) files, for editors' YAML plugins."""
+    """Print the JSON Schema of workflow, artifact kind or scenario files, for editors' YAML plugins."""
     from mentorflow.definitions.models import Kind, Workflow  # noqa: PLC0415
 
+    if which == "scenario":
+        from mentorflow.scenarios import scenario_schema  # noqa: PLC0415
+
+        click.echo(json.dumps(scenario_schema(), indent=2))
+        return
     model = Workflow if which == "workflow" else Kind
     document = model.model_json_schema(by_alias=True)
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = f"mentorflow {which} definition"
     click.echo(json.dumps(document, indent=2))
+
+
+@workflow.command("test")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--coverage", is_flag=True, help="Also list the transitions, requirements and obligations untried.")
+@format_option()
+@pass_context
+def test_(obj: Context, paths: tuple[Path, ...], coverage: bool, output_format: str) -> None:
+    """Run scenario files (or directories of them), each on its own in-memory database; exit 1 if any fails.
+
+    Prints PASS NAME or FAIL FILE:LINE:COL: WHAT DIFFERED for each scenario, then a count. --db is never used;
+    --workflows adds the workflows under test.
+    """
+    import logging  # noqa: PLC0415
+
+    from mentorflow.logs import LOGGER_NAME  # noqa: PLC0415
+    from mentorflow.scenarios import run_paths  # noqa: PLC0415
+
+    logging.getLogger(LOGGER_NAME).setLevel(logging.WARNING)  # the scenarios' writes are not news
+    report = run_paths(list(paths), obj.workflow_dirs, coverage=coverage)
+    if output_format == "json":
+        emit_json(report.to_dict())
+    else:
+        for result in report.results:
+            if result.passed:
+                click.echo(f"PASS {result.name}")
+            for failure in result.failures:
+                click.echo(f"FAIL {result.file}:{failure.line}:{failure.column}: {failure.message}")
+                if failure.hint:
+                    click.echo(f"  hint: {failure.hint}")
+        if report.gaps is not None:
+            for totals in report.totals:
+                parts = [f"{totals[k]['exercised']} of {totals[k]['total']} {k}s" for k in _COUNTED]
+                click.echo(f"coverage {totals['workflow']} v{totals['version']}: " + ", ".join(parts))
+            for gap in report.gaps:
+                click.echo(f"  untried {gap.workflow} v{gap.version}: {gap.message}")
+        click.echo(f"{report.passed} passed, {report.failed} failed")
+    if report.failed:
+        total = len(report.results)
+        click.echo(
+            f"error[scenario.failed]: {report.failed} of {total} scenario{'s' if total > 1 else ''} failed", err=True
+        )
+        raise click.exceptions.Exit(1)
+
+
+_COUNTED = ("transition", "requirement", "obligation")

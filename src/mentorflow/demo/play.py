@@ -40,6 +40,8 @@ class Rel:
         self.demo, self.id, self.roles = demo, rel_id, roles
         self.profile = PROFILES[profile % len(PROFILES)]
         self.meetings = 0
+        self.read: dict[str, int] = {}
+        """The revision of each slot the people last saw submitted: what they sign."""
 
     @property
     def everyone(self) -> list[str]:
@@ -53,12 +55,13 @@ class Rel:
 
     def submit(self, ago: int, slot: str, content: dict[str, Any], by: str, item: int | None = None) -> None:
         self.demo.at(ago)
-        self.demo.mf.submit(self.id, slot, content, actor=by, item=item, session=self.demo.session)
+        revision = self.demo.mf.submit(self.id, slot, content, actor=by, item=item, session=self.demo.session)
+        self.read[slot] = revision.revision
 
     def sign(self, ago: int, slot: str, *people: str) -> None:
         for person in people:
             self.demo.at(ago)
-            self.demo.mf.sign(self.id, slot, actor=person, session=self.demo.session)
+            self.demo.mf.sign(self.id, slot, actor=person, revision=self.read[slot], session=self.demo.session)
 
     def fire(self, ago: int, trigger: str, by: str | Actor, reason: str | None = None, *, force: bool = False) -> None:
         self.demo.at(ago)
