@@ -28,7 +28,7 @@ from mentorflow.definitions.models import (
 from mentorflow.definitions.yamlsafe import Located, PathKey
 from mentorflow.errors import DefinitionError, DefinitionProblem
 
-__all__ = ["format_path", "parse_document"]
+__all__ = ["format_path", "parse_document", "validation_problems"]
 
 _CODES = {
     "extra_forbidden": "definition.unknown_key",
@@ -70,6 +70,17 @@ def parse_document(doc: Located) -> Workflow | Kind:
     """Validate the structure of one document; raise ``DefinitionError`` listing every problem."""
     value = doc.value
     model: type[Workflow | Kind]
+    if isinstance(value, dict) and "scenario" in value:  # it names its workflow too: tell it apart first
+        raise DefinitionError(
+            [
+                doc.problem(
+                    "definition.not_a_definition",
+                    "the document is a scenario, not a workflow or an artifact kind",
+                    hint="Run scenarios with `mentorflow workflow test`; keep them in a `tests/` directory, "
+                    "which definitions directories leave out.",
+                )
+            ]
+        )
     if isinstance(value, dict) and "workflow" in value:
         model = Workflow
     elif isinstance(value, dict) and "kind" in value:
@@ -88,6 +99,12 @@ def parse_document(doc: Located) -> Workflow | Kind:
         return model.model_validate(value)
     except ValidationError as exc:
         raise DefinitionError(_problems(doc, model, exc.errors(include_url=False))) from None
+
+
+def validation_problems(doc: Located, model: type[BaseModel], exc: ValidationError) -> list[DefinitionProblem]:
+    """``exc``, raised validating ``doc`` as ``model``, as problems worded for authors: the same translation for
+    every language written in YAML beside workflows and kinds (scenarios)."""
+    return _problems(doc, model, exc.errors(include_url=False))
 
 
 def _problems(doc: Located, model: type[BaseModel], errors: list[Any]) -> list[DefinitionProblem]:

@@ -115,11 +115,22 @@ class Bundle:
             raise CorruptDefinition("a stored workflow definition is unreadable") from exc
 
 
+SCENARIOS = "tests"
+"""A directory of this name inside a definitions directory holds scenario tests (``workflow test``), not
+definitions: the built-ins keep theirs in ``workflows/tests/``."""
+
+
 def _files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.suffix in SUFFIXES and p.is_file() and SCENARIOS not in p.relative_to(path).parts[:-1]
+                )
+            )
         else:
             found.append(path)
     return found
