@@ -6,14 +6,19 @@ exits 1 and names exactly that relationship, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text, update
 
 from mentorflow import Actor, Mentorflow
+from mentorflow.canonical import GENESIS, event_hash
 from mentorflow.cli import cli
+from mentorflow.store.db import from_db
+from mentorflow.store.tables import EventRow, RelationshipRow
 from tests.conftest import Database
 from tests.content import latest, valid
 
@@ -85,3 +90,31 @@ def test_verify_names_exactly_the_tampered_relationship(database: Database, case
     assert f"error[audit.broken_chain]: 1 of 3 relationships failed verification: {TARGET}" in result.stderr
     report = json.loads(runner.invoke(cli, ["--db", database.url, "verify", "--format", "json"]).stdout)
     assert [broken["relationship"] for broken in report["broken"]] == [TARGET]
+
+
+def test_an_event_dated_before_its_predecessor_is_reported(tmp_path: Path) -> None:
+    """A chain rewritten with a time earlier than the event before it still fails `verify`, which says so."""
+    mf = Mentorflow(f"sqlite:///{tmp_path / 'back.db'}")
+    mf.upgrade()
+    rel = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=Actor.admin("carol")).id
+    mf.submit(rel, "idp", valid("idp"), actor="bob")
+    with mf.engine.begin() as connection:
+        rows = connection.execute(
+            select(EventRow.seq, EventRow.kind, EventRow.actor, EventRow.at, EventRow.payload)
+            .where(EventRow.relationship_id == rel)
+            .order_by(EventRow.seq)
+        ).all()
+        moved = rows[0].at - dt.timedelta(days=1)  # the second event, re-hashed a day before the first
+        previous = GENESIS
+        for seq, kind, actor, at, payload in rows:
+            when = moved if seq == 2 else at
+            previous = event_hash(previous, rel, seq, kind, actor, from_db(when).isoformat(), json.loads(payload))
+            connection.execute(
+                update(EventRow)
+                .where(EventRow.relationship_id == rel, EventRow.seq == seq)
+                .values(at=when, hash=previous)
+            )
+        connection.execute(update(RelationshipRow).where(RelationshipRow.id == rel).values(last_hash=previous))
+    report = mf.verify()
+    [broken] = report.broken
+    assert "event 2 (submitted) is dated before event 1" in broken.problems

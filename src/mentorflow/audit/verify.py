@@ -57,6 +57,10 @@ def _chain(records: RelationshipRecords) -> list[str]:
             problems.append(f"event {event.seq} ({event.kind}) does not match its hash: it was edited or moved")
             break
         previous = event.hash
+        if expected > 1 and event.at < records.events[expected - 2].at:
+            # Writes refuse a time before the latest event (clock.backwards), so only an edit or a forged chain
+            # can put one here.
+            problems.append(f"event {event.seq} ({event.kind}) is dated before event {event.seq - 1}")
     if not records.events:
         problems.append("the relationship has no events")
     elif not problems and (records.row.seq != len(records.events) or records.row.last_hash != previous):
