@@ -1,5 +1,10 @@
 """``fire`` against a hand-written peer: the same reads and writes per transaction, without the library.
 
+``python bench/fire.py`` runs the fire figures alone (``fire_sqlite_full``, ``fire_sqlite_normal``,
+``fire_postgres`` when ``MENTORFLOW_BENCH_POSTGRES`` is set, ``fire_scaling``), on databases prepared as
+``bench/run.py`` prepares them, and writes them to ``bench/results-fire.json``; ``BENCH_SCALE=small`` is the quick
+run.
+
 Both sides fire ``launch`` on traditional dyads waiting in ``negotiating`` (the agreement and the IDP signed by
 both), one fire per relationship, each on its own set of identical clones, against the same schema. Per fire and
 in one transaction the peer reads the relationship row, its participants, the latest revision of each slot the
@@ -14,9 +19,11 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,13 +31,15 @@ from typing import Any
 
 import workload
 from sqlalchemy import Engine, bindparam, create_engine, make_url, text
-from timing import Scale, Stopwatch, median, quiet, scale, timed
+from timing import WORK, Scale, Stopwatch, median, quiet, result, scale, timed
 
 from mentorflow import Mentorflow
 from mentorflow.definitions import Registry
 from mentorflow.definitions.models import Signed
 
 TRIGGER = "launch"
+FIRE_RESULTS = WORK.parent / "results-fire.json"
+"""Where ``python bench/fire.py`` writes its figures (``bench/run.py`` writes ``results.json``)."""
 _SYNCHRONOUS = {"OFF": 0, "NORMAL": 1, "FULL": 2, "EXTRA": 3}
 TEMPLATE = f"s.program = '{workload.FIRE_PROGRAM}' AND s.id NOT LIKE '%~%'"
 
@@ -366,5 +375,40 @@ def _child(kind: str, args: list[str]) -> tuple[float, float]:
     raise SystemExit(f"unknown comparison {kind!r}")
 
 
+def fire_only() -> None:
+    """The fire rows of ``bench/run.py``'s table, without the audit and start-up figures."""
+    import run  # noqa: PLC0415 - run imports this module; only this entry point needs it back
+
+    chosen, watch = scale(), Stopwatch()
+    quiet()
+    work = WORK / f"{chosen.name}-fire"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    watch.say(f"scale {chosen.name}: fire figures only, {chosen.fires} fires x {chosen.runs} runs")
+    run._prepare(work, watch, chosen.seeds, chosen.template, chosen.stored, chosen.stored_small)  # noqa: SLF001
+    rows = []
+    try:
+        for sync, name, ratio in (("FULL", "fire_sqlite_full", 2.0), ("NORMAL", "fire_sqlite_normal", 5.0)):
+            ours, raw = isolated("sqlite", str(work / "fire.db"), sync)
+            rows.append(result(name, ours, "us", raw, max_ratio=ratio))
+        postgres = os.environ.get("MENTORFLOW_BENCH_POSTGRES")
+        if postgres:
+            ours, raw = isolated("postgres", postgres)
+            rows.append(result("fire_postgres", ours, "us", raw, max_ratio=2.0))
+        ours, raw = isolated("scaling", str(work / "big.db"), str(work / "little.db"))
+        rows.append(result("fire_scaling", ours, "us", raw, max_ratio=1.3))
+    finally:
+        if os.environ.get("BENCH_KEEP") != "1":
+            shutil.rmtree(work, ignore_errors=True)
+    FIRE_RESULTS.write_text(json.dumps([row.row() for row in rows], indent=2) + "\n", encoding="utf-8")
+    print(f"\nfire figures, scale {chosen.name}, {time.perf_counter() - watch.started:.0f} s (in {FIRE_RESULTS})")
+    for row in rows:
+        verdict = "PASS" if row.passed else "MISS"
+        print(f"{row.name:<20} {row.value:>8.0f} us  peer {row.baseline:>8.0f} us  ratio {row.ratio:.3f}  {verdict}")
+
+
 if __name__ == "__main__":
-    print(json.dumps(_child(sys.argv[1], sys.argv[2:])))
+    if len(sys.argv) == 1:
+        fire_only()
+    else:
+        print(json.dumps(_child(sys.argv[1], sys.argv[2:])))

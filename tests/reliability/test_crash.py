@@ -34,12 +34,12 @@ def test_sigkilled_writers_leave_no_half_writes(
         rel = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=Actor.admin(), id="crash")
         mf.submit(rel.id, "idp", valid("idp"), actor="bob")
         mf.fire(rel.id, "negotiate", actor="bob")
-        mf.submit(rel.id, "agreement", valid("agreement"), actor="ann")
-        mf.sign(rel.id, "agreement", actor="ann")
-        mf.sign(rel.id, "agreement", actor="bob")
-        mf.submit(rel.id, "idp", valid("idp"), actor="bob")
+        agreement = mf.submit(rel.id, "agreement", valid("agreement"), actor="ann").revision
+        mf.sign(rel.id, "agreement", actor="ann", revision=agreement)
+        mf.sign(rel.id, "agreement", actor="bob", revision=agreement)
+        idp = mf.submit(rel.id, "idp", valid("idp"), actor="bob").revision
         for person in ("ann", "bob"):
-            mf.sign(rel.id, "idp", actor=person)
+            mf.sign(rel.id, "idp", actor=person, revision=idp)
         mf.fire(rel.id, "launch", actor="ann")
     finally:
         mf.engine.dispose()

@@ -7,13 +7,16 @@ functions here must be importable and take only plain, picklable arguments.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import random
 import secrets
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 
@@ -32,6 +35,18 @@ def _count_retries(counter: list[int]) -> None:
     structlog.configure(
         processors=[processor], wrapper_class=structlog.make_filtering_bound_logger(0), cache_logger_on_first_use=False
     )
+    logging.getLogger("mentorflow").setLevel(logging.DEBUG)  # the library logs retries at debug level
+
+
+def _quiet() -> None:
+    structlog.configure(
+        processors=[lambda *_: (_ for _ in ()).throw(structlog.DropEvent)], cache_logger_on_first_use=False
+    )
+
+
+def _wait(barrier_path: str) -> None:
+    while not os.path.exists(barrier_path):  # noqa: PTH110 - a busy wait keeps the processes close together
+        time.sleep(0.001)
 
 
 def race(url: str, relationships: list[dict[str, Any]], seconds: float, seed: int) -> dict[str, Any]:
@@ -68,7 +83,9 @@ def _one(mf: Mentorflow, rng: random.Random, target: dict[str, Any]) -> Outcome:
             revision = mf.submit(rel, slot, content, actor=person)
             outcome.update(content_hash=revision.content_hash, slot=slot, revision=revision.revision)
         elif operation == "sign":
-            outcome["event"] = mf.sign(rel, "agreement", actor=person).model_dump(mode="json")
+            # The revision this person read; another worker may submit a newer one before the signature lands.
+            read = next((artifact.revision for artifact in mf.status(rel).artifacts if artifact.slot == "agreement"), 1)
+            outcome["event"] = mf.sign(rel, "agreement", actor=person, revision=read).model_dump(mode="json")
         elif operation == "join" and workflow == "informal-peer":
             outcome["person"] = f"peer-{nonce}"
             outcome["event"] = mf.join(rel, "peer", f"peer-{nonce}", actor=Actor.admin()).model_dump(mode="json")
@@ -89,14 +106,11 @@ def _one(mf: Mentorflow, rng: random.Random, target: dict[str, Any]) -> Outcome:
 
 def tick_once(url: str, now: str, barrier_path: str) -> list[dict[str, Any]]:
     """Wait until ``barrier_path`` exists, then tick once at ``now``; return the events it fired."""
-    structlog.configure(
-        processors=[lambda *_: (_ for _ in ()).throw(structlog.DropEvent)], cache_logger_on_first_use=False
-    )
+    _quiet()
     moment = dt.datetime.fromisoformat(now)
     mf = Mentorflow(url, clock=lambda: moment)
     try:
-        while not os.path.exists(barrier_path):  # noqa: PTH110 - a busy wait keeps both ticks close together
-            time.sleep(0.001)
+        _wait(barrier_path)
         return [event.model_dump(mode="json") for event in mf.tick()]
     finally:
         mf.engine.dispose()
@@ -104,9 +118,7 @@ def tick_once(url: str, now: str, barrier_path: str) -> list[dict[str, Any]]:
 
 def write_forever(url: str, relationship: str, ready_path: str) -> None:
     """Submit and sign in a loop until killed; the parent SIGKILLs this process at random moments."""
-    structlog.configure(
-        processors=[lambda *_: (_ for _ in ()).throw(structlog.DropEvent)], cache_logger_on_first_use=False
-    )
+    _quiet()
     mf = Mentorflow(url)
     open(ready_path, "w").close()  # noqa: PTH123 - a marker file
     rng = random.Random(os.getpid())
@@ -116,10 +128,40 @@ def write_forever(url: str, relationship: str, ready_path: str) -> None:
             if rng.random() < 0.6:
                 mf.submit(relationship, "meeting", valid("meeting"), actor=rng.choice(people))
             else:
-                mf.submit(relationship, "agreement", valid("agreement"), actor=rng.choice(people))
-                mf.sign(relationship, "agreement", actor=rng.choice(people))
+                content = valid("agreement")
+                content["goals"] = [f"goal {rng.random()}"]  # new content: identical content would store nothing
+                revision = mf.submit(relationship, "agreement", content, actor=rng.choice(people)).revision
+                mf.sign(relationship, "agreement", actor=rng.choice(people), revision=revision)
         except MentorflowError:
             pass
+
+
+def migrate(url: str, barrier_path: str) -> str:
+    """Wait until ``barrier_path`` exists, then migrate; ``"ok"`` or the code of the error it raised."""
+    _quiet()
+    mf = Mentorflow(url)
+    try:
+        _wait(barrier_path)
+        mf.upgrade()
+    except MentorflowError as error:
+        return error.code
+    finally:
+        mf.engine.dispose()
+    return "ok"
+
+
+class DemoRun(NamedTuple):
+    code: int
+    out: str
+    err: str
+
+
+def demo(url: str, barrier_path: str) -> DemoRun:
+    """Wait until ``barrier_path`` exists, then run ``mentorflow demo`` in a fresh interpreter, as a user would."""
+    _wait(barrier_path)
+    command = [sys.executable, "-c", "from mentorflow.cli import main; main()", "--db", url, "demo"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
+    return DemoRun(done.returncode, done.stdout, done.stderr)
 
 
 def kill(pid: int) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 from sqlalchemy import create_engine, inspect, text, update
@@ -10,8 +12,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, S
 from sqlalchemy.orm import Session
 
 from mentorflow import Actor, ConcurrencyConflict, Mentorflow, MentorflowError, StorageError
-from mentorflow.store import after_commit, read, repo, transaction
-from mentorflow.store.db import from_db, to_db, translated
+from mentorflow.store import after_commit, exclusive, read, repo, transaction
+from mentorflow.store.db import from_db, to_db
+from mentorflow.store.faults import translated
 from mentorflow.store.tables import Base, Definition, RelationshipRow
 from tests.conftest import Database, MakeMentorflow
 from tests.content import valid
@@ -35,7 +38,11 @@ ADMIN = Actor.admin("carol")
         ),
         (OperationalError("UPDATE", {}, Exception("deadlock detected")), "concurrency.conflict", "busy"),
         (
-            IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")),
+            IntegrityError(
+                "INSERT",
+                {},
+                Exception("UNIQUE constraint failed: mentorflow_events.relationship_id, mentorflow_events.seq"),
+            ),
             "concurrency.conflict",
             "another writer changed the same relationship at the same time",
         ),
@@ -243,3 +250,26 @@ def test_a_failed_write_session_keeps_nothing_and_tells_nobody(mf: Mentorflow) -
         platform_work()
     assert heard == []
     assert list(mf.relationship_ids()) == []
+
+
+def test_an_exclusive_write_waits_for_the_one_holding_the_lock(mf: Mentorflow) -> None:
+    """Two writes taking the same named lock run one after the other: the second starts once the first committed
+    (PostgreSQL's advisory lock; on SQLite the write lock every write of ours begins with)."""
+    order: list[str] = []
+    holding = threading.Event()
+
+    def second() -> None:
+        holding.wait()
+        with transaction(mf.engine, None) as session:
+            exclusive(session, "test")
+            order.append("second has the lock")
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with transaction(mf.engine, None) as session:
+        exclusive(session, "test")
+        holding.set()
+        time.sleep(0.3)
+        order.append("first commits")
+    thread.join()
+    assert order == ["first commits", "second has the lock"]

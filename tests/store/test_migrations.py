@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, event, inspect
 
 from mentorflow import Mentorflow
 from mentorflow.store.db import VERSION_TABLE, upgrade
@@ -40,3 +41,19 @@ def test_a_database_at_the_first_schema_upgrades_to_the_standing_cache(tmp_path:
         assert Mentorflow(engine).audit() == []
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["mentorflow's engine", "a platform's engine"])
+def test_sqlite_migrates_under_the_write_lock(tmp_path: Path, plain: bool) -> None:
+    """The migration's first statement takes SQLite's write lock, before Alembic reads the schema version: a second
+    process migrating at the same time waits for it instead of failing with `database is locked`."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    engine = create_engine(url) if plain else Mentorflow(url).engine
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_: seen.append(statement))
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    assert seen[0] == "BEGIN IMMEDIATE"
+    assert seen.count("BEGIN IMMEDIATE") == 1

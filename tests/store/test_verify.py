@@ -13,6 +13,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from mentorflow import Actor, BrokenRelationship, Mentorflow
+from mentorflow.audit.verify import check_relationship
 from mentorflow.canonical import GENESIS, canonical_json, event_hash
 from mentorflow.store import queries
 from mentorflow.store.db import from_db
@@ -25,7 +26,6 @@ from mentorflow.store.tables import (
     RevisionRow,
     SignatureRow,
 )
-from mentorflow.verify import check_relationship
 from tests.content import valid
 
 ADMIN = Actor.admin("carol")
@@ -38,9 +38,9 @@ def pair(mf: Mentorflow) -> tuple[str, str]:
     target = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
     mf.submit(target, "idp", valid("idp"), actor="bob")
     mf.fire(target, "negotiate", actor="bob")
-    mf.submit(target, "agreement", valid("agreement"), actor="ann")
-    mf.sign(target, "agreement", actor="ann")
-    mf.sign(target, "agreement", actor="bob")
+    agreement = mf.submit(target, "agreement", valid("agreement"), actor="ann").revision
+    mf.sign(target, "agreement", actor="ann", revision=agreement)
+    mf.sign(target, "agreement", actor="bob", revision=agreement)
     bystander = mf.start("informal-peer", {"peer": ["pat", "quin"]}, actor=ADMIN).id
     mf.submit(bystander, "agreement", valid("agreement"), actor="pat")
     return target, bystander

@@ -77,6 +77,7 @@ def build_demo(mf: Mentorflow, now: dt.datetime) -> DemoResult:
     try:
         mf.clock = lambda: now
         with store.transaction(mf.engine, None) as session:
+            store.exclusive(session, "demo")  # a second demo started at once waits, then finds this one's programs
             if any(mf.audit(program=program, session=session) for program in DEMO_PROGRAMS):
                 return DemoResult(created={}, states=_states(mf, session), programs=list(DEMO_PROGRAMS), skipped=True)
             demo = Demo(mf, session, now)

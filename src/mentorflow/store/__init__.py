@@ -1,9 +1,9 @@
 """Persistence: the only package that imports SQLAlchemy and Alembic.
 
-``db`` holds connections, transactions and migrations; ``tables`` the schema; ``definitions`` the stored workflow
-definitions; ``statements`` the prebuilt statements of the hot path; ``repo`` the reads and writes of relationships
-and their hash-chained event log; ``queries`` and ``standings`` the bulk reads behind audits and verification, and
-the standing cache.
+``db`` holds connections, transactions and migrations; ``faults`` turns database errors into mentorflow errors;
+``tables`` the schema; ``definitions`` the stored workflow definitions; ``statements`` the prebuilt statements of
+the hot path; ``repo`` the reads and writes of relationships and their hash-chained event log; ``queries`` and
+``standings`` the bulk reads behind audits and verification, and the standing cache.
 """
 
 from sqlalchemy import Engine
@@ -14,6 +14,7 @@ from mentorflow.store.db import (
     after_commit,
     caller_session,
     connect,
+    exclusive,
     read,
     transaction,
     upgrade,
@@ -28,6 +29,7 @@ __all__ = [
     "after_commit",
     "caller_session",
     "connect",
+    "exclusive",
     "read",
     "transaction",
     "upgrade",

@@ -1,65 +1,50 @@
-"""Connections, transactions and migrations: where database errors become mentorflow errors.
+"""Connections, transactions and migrations.
 
-SQLite gets WAL, foreign keys and a busy timeout, and write transactions start with ``BEGIN IMMEDIATE`` so that
-two processes never deadlock upgrading a read lock. Work inside a caller's session runs in a savepoint and never
-commits, so a platform can change its own rows and mentorflow's in one transaction.
-
-The few statements every write runs are ``Prepared``: compiled once per dialect and run on the DBAPI cursor of the
-transaction's connection, because SQLAlchemy's execution layer costs several times what SQLite takes to run them.
+SQLite gets WAL, foreign keys and a busy timeout, and its write transactions start with ``BEGIN IMMEDIATE`` so that
+two processes never deadlock upgrading a read lock: pysqlite's own BEGIN is turned off and the ``begin`` event
+issues ours (SQLAlchemy's documented recipe), ``IMMEDIATE`` on the connections a write marks with an execution
+option. Work inside a caller's session runs in a savepoint and never commits, so a platform can change its own
+rows and mentorflow's in one transaction. Migrations take a lock first, so that many processes migrating one
+database at once wait for one another instead of failing. Database errors become mentorflow errors in
+``store.faults``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import hashlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import (
-    CompoundSelect,
-    Connection,
-    Dialect,
-    Engine,
-    Insert,
-    Select,
-    Update,
-    create_engine,
-    event,
-    make_url,
-)
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
-from sqlalchemy.sql.compiler import SQLCompiler
 
-from mentorflow.errors import (
-    BadDatabaseUrl,
-    ConcurrencyConflict,
-    InvalidInput,
-    MentorflowError,
-    NoSchema,
-    StorageFailed,
-)
+from mentorflow.errors import BadDatabaseUrl, InvalidInput
+from mentorflow.store.faults import translated
 
 __all__ = [
-    "Prepared",
     "Session",
+    "SessionLike",
     "after_commit",
     "caller_session",
     "connect",
+    "exclusive",
     "from_db",
     "read",
     "to_db",
     "transaction",
+    "translated",
     "upgrade",
 ]
 
 VERSION_TABLE = "mentorflow_alembic_version"
 _WRITE = "mentorflow_write"
+"""The execution option that marks a write's connection: SQLite begins it with ``BEGIN IMMEDIATE``."""
 _PENDING = "mentorflow_after_commit"
 
 
@@ -104,80 +89,46 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         write = connection.get_execution_options().get(_WRITE, False)
-        _driver_sql(connection, "BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-@contextmanager
-def translated() -> Iterator[None]:
-    """Turn database errors into mentorflow errors (concurrency or storage)."""
-    try:
-        yield
-    except MentorflowError:
-        raise
-    except IntegrityError as exc:
-        raise ConcurrencyConflict("another writer changed the same relationship at the same time") from exc
-    except DBAPIError as exc:
-        text = str(exc.orig).lower()
-        if any(word in text for word in ("locked", "busy", "could not serialize", "deadlock")):
-            raise ConcurrencyConflict("the database was busy with another writer") from exc
-        if "no such table" in text or "does not exist" in text:
-            raise NoSchema("the database has no mentorflow schema") from exc
-        raise StorageFailed(f"database error: {exc.orig}") from exc
-    except SQLAlchemyError as exc:
-        raise StorageFailed(f"database error: {exc}") from exc
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 @contextmanager
 def transaction(engine: Engine, session: Session | None) -> Iterator[Session]:
-    """One write: a new committed transaction, or a savepoint inside the caller's session."""
+    """One write: a new committed transaction, or a savepoint inside the caller's session.
+
+    A write of its own is a Session whose connection is marked as a write's before it begins (``BEGIN IMMEDIATE``
+    on SQLite). The session commits, so that ORM rows are flushed first and ``after_commit`` hooks run after the
+    commit when the session is passed back to mentorflow as a caller's session.
+    """
     with translated():
         if session is None:
-            with _writer(engine).connect() as connection, connection.begin():
-                own = _OwnSession(connection)
-                try:
-                    yield own
-                    # Used as a Session (ORM rows, or passed back to mentorflow as a caller's session): the session
-                    # commits, so that its rows are flushed first and its after_commit hooks run after the commit.
-                    if own.get_transaction() is not None:
-                        own.commit()
-                finally:
-                    if own.get_transaction() is not None:  # it failed half-way: the session rolls back
-                        own.close()
+            with Session(engine, expire_on_commit=False) as own, own.begin():
+                own.connection(execution_options={_WRITE: True})
+                yield own
         else:
-            _begin_sqlite(session)
+            _begin_sqlite(session.connection())
             with session.begin_nested():
                 yield session
 
 
-class _OwnSession(Session):
-    """The session of a write mentorflow commits itself: a Session over one Connection already in a transaction.
+def exclusive(session: Session, name: str) -> None:
+    """Hold the database-wide lock ``name`` until the session's transaction ends; writers of the same name wait.
 
-    The hot path needs only the connection, which ``connection()`` hands over directly: asking a Session for it
-    costs as much as running a statement. A write that never uses the session as one (a fire) leaves the commit
-    to the connection; ORM work (starting a relationship) or use as a caller's session begins the session's own
-    transaction, which takes over the connection's (``control_fully``), so that committing the session commits
-    the connection and runs its ``after_commit`` hooks.
+    On PostgreSQL it is an advisory transaction lock. A write of mentorflow's own on SQLite already holds the one
+    write lock SQLite has (``BEGIN IMMEDIATE``), so there is nothing more to take there.
     """
-
-    def __init__(self, connection: Connection) -> None:
-        super().__init__(bind=connection, expire_on_commit=False, join_transaction_mode="control_fully")
-        self._own_connection = connection
-
-    def connection(self, bind_arguments: Any | None = None, execution_options: Any | None = None) -> Connection:
-        if bind_arguments is None and execution_options is None:
-            return self._own_connection
-        return super().connection(bind_arguments, execution_options)
+    _lock(session.connection(), name)
 
 
-_writers: dict[int, tuple[Engine, Engine]] = {}
+def _lock(connection: Connection, name: str) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
 
 
-def _writer(engine: Engine) -> Engine:
-    """The engine's write flavour (BEGIN IMMEDIATE on SQLite), made once per engine rather than per write."""
-    cached = _writers.get(id(engine))
-    if cached is None or cached[0] is not engine:
-        cached = _writers[id(engine)] = (engine, engine.execution_options(**{_WRITE: True}))
-    return cached[1]
+def _lock_key(name: str) -> int:
+    """A stable 64-bit key for an advisory lock (``hash()`` differs between processes)."""
+    digest = hashlib.sha256(f"mentorflow:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 SessionLike = Session | scoped_session[Session]
@@ -197,168 +148,18 @@ def caller_session(session: object) -> Session | None:
     )
 
 
-def _begin_sqlite(session: Session) -> None:
-    """Make sure the caller's SQLite connection is really inside a transaction before we take a savepoint.
+def _begin_sqlite(connection: Connection, mode: str = "") -> None:
+    """Make sure an SQLite connection is really inside a transaction (``BEGIN`` or ``BEGIN IMMEDIATE``).
 
     pysqlite defers BEGIN until the first write, so on a platform's plain SQLite engine our SAVEPOINT would run in
-    autocommit mode and its RELEASE would commit our rows past the platform's transaction, out of its rollback.
+    autocommit mode and its RELEASE would commit our rows past the platform's transaction, out of its rollback; and
+    a migration would read the schema version before taking the write lock.
     """
-    connection = session.connection()
     if connection.dialect.name != "sqlite":
         return
     driver = connection.connection.driver_connection
     if driver is not None and not driver.in_transaction:
-        _driver_sql(connection, "BEGIN")
-
-
-def _direct(connection: Connection) -> bool:
-    """Whether statements may skip SQLAlchemy's execution layer on this connection.
-
-    Not when someone watches statements: cursor event listeners (tracing, query logging) and SQL echo must see
-    every statement, so those connections take the ordinary path. Asking costs a few microseconds, so the answer
-    is kept for the rest of the connection's transaction.
-    """
-    transaction = connection.get_transaction()
-    known = _verdicts.get(connection)
-    if known is not None and known[0] is transaction:
-        return known[1]
-    dispatch = connection.dispatch
-    verdict = not (
-        dispatch.before_cursor_execute
-        or dispatch.after_cursor_execute
-        or connection.engine.logger.isEnabledFor(logging.INFO)
-    )
-    if transaction is not None:
-        _verdicts[connection] = (transaction, verdict)
-    return verdict
-
-
-_verdicts: weakref.WeakKeyDictionary[Connection, tuple[object, bool]] = weakref.WeakKeyDictionary()
-
-
-def _driver_sql(connection: Connection, sql: str) -> None:
-    """A plain statement without parameters (BEGIN), on the DBAPI connection when nobody watches statements."""
-    if not _direct(connection):
-        connection.exec_driver_sql(sql)
-        return
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql)
-    except connection.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(sql, (), exc, connection.dialect.loaded_dbapi.Error) from exc
-    finally:
-        cursor.close()
-
-
-Statement = Select[Any] | CompoundSelect[Any] | Update | Insert
-
-
-class _Compiled:
-    """A statement compiled for one dialect: its SQL, how to lay out its parameters, how to convert its values."""
-
-    def __init__(self, statement: Statement, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        if not isinstance(compiled, SQLCompiler) or any(bind.expanding for bind in compiled.binds.values()):
-            raise TypeError("only plain statements with scalar parameters can be prepared")  # pragma: no cover
-        self.sql = compiled.string
-        self.names = tuple(compiled.positiontup or ()) if dialect.positional else None
-        self.binds = [
-            (name, processor)
-            for name, bind in compiled.binds.items()
-            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
-        ]
-        columns = getattr(statement, "selected_columns", ())
-        self.results = [
-            (index, processor)
-            for index, column in enumerate(columns)
-            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
-        ]
-
-    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
-        if self.binds:
-            values = dict(values)
-            for name, processor in self.binds:
-                if name in values:
-                    values[name] = processor(values[name])
-        if self.names is None:
-            return values
-        return [values[name] for name in self.names]
-
-    def rows(self, rows: list[Sequence[Any]]) -> list[tuple[Any, ...]]:
-        if not self.results:
-            return [tuple(row) for row in rows]
-        converted = []
-        for row in rows:
-            values = list(row)
-            for index, processor in self.results:
-                values[index] = processor(values[index])
-            converted.append(tuple(values))
-        return converted
-
-
-class Prepared:
-    """A fixed statement of the hot path, compiled once per dialect and run on the DBAPI cursor.
-
-    SQLAlchemy's execution layer costs about 50 µs a statement, ten times what SQLite takes to read a row by its
-    key, and a fire runs six statements. SQLAlchemy still compiles each statement (once), and parameters and
-    results go through the processors of the columns' types, so what is stored and read is exactly what
-    ``Connection.execute`` would store and read. Where that cannot be taken for granted (someone listens to cursor
-    events or echoes SQL, or the connection is outside a transaction) it is ``Connection.execute`` that runs.
-    """
-
-    def __init__(self, statement: Statement) -> None:
-        self.statement = statement
-        self._compiled: dict[Dialect, _Compiled] = {}
-
-    def _for(self, dialect: Dialect) -> _Compiled:
-        found = self._compiled.get(dialect)
-        if found is None:
-            found = self._compiled[dialect] = _Compiled(self.statement, dialect)
-        return found
-
-    @staticmethod
-    def _direct(connection: Connection) -> bool:
-        # Outside a transaction SQLAlchemy begins one (BEGIN IMMEDIATE for a write on SQLite) before a statement.
-        return connection.in_transaction() and _direct(connection)
-
-    def rows(self, connection: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """The result rows, as plain tuples with the columns' Python values."""
-        if not self._direct(connection):
-            return [tuple(row) for row in connection.execute(self.statement, values)]
-        compiled = self._for(connection.dialect)
-        return compiled.rows(self._run(connection, compiled, compiled.parameters(values), fetch=True))
-
-    def run(self, connection: Connection, values: Mapping[str, Any]) -> int:
-        """Run a write once; the number of rows it touched."""
-        if not self._direct(connection):
-            touched: int = connection.execute(self.statement, values).rowcount
-            return touched
-        compiled = self._for(connection.dialect)
-        return int(self._run(connection, compiled, compiled.parameters(values), fetch=False))
-
-    def run_many(self, connection: Connection, values: Sequence[Mapping[str, Any]]) -> None:
-        """Run a write once per set of parameters (``executemany``)."""
-        if not self._direct(connection):
-            connection.execute(self.statement, list(values))
-            return
-        compiled = self._for(connection.dialect)
-        self._run(connection, compiled, [compiled.parameters(one) for one in values], fetch=False, many=True)
-
-    @staticmethod
-    def _run(connection: Connection, compiled: _Compiled, parameters: Any, *, fetch: bool, many: bool = False) -> Any:
-        error = connection.dialect.loaded_dbapi.Error
-        cursor = connection.connection.cursor()
-        try:
-            if many:
-                cursor.executemany(compiled.sql, parameters)
-                return None
-            cursor.execute(compiled.sql, parameters)
-            return cursor.fetchall() if fetch else cursor.rowcount
-        except error as exc:
-            # The same exception Connection.execute raises, so translated() and callers see no difference.
-            raise DBAPIError.instance(compiled.sql, parameters, exc, error) from exc
-        finally:
-            cursor.close()
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 @contextmanager
@@ -415,12 +216,21 @@ def _root(transaction: SessionTransaction) -> SessionTransaction:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create or migrate mentorflow's tables with the Alembic migrations shipped in the package."""
+    """Create or migrate mentorflow's tables with the Alembic migrations shipped in the package.
+
+    Many processes may run it at once (application servers migrating at boot): the first takes the lock and
+    migrates, the others wait for it and then find the schema current. The lock is PostgreSQL's advisory lock
+    or SQLite's write lock, taken before Alembic reads the schema version, and held until the migration commits.
+    """
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with translated(), engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with translated(), engine.connect() as connection:
+        connection.execution_options(**{_WRITE: True})
+        with connection.begin():
+            _begin_sqlite(connection, "IMMEDIATE")  # a platform's own engine, which lacks our begin event
+            _lock(connection, "migrations")
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
 
 
 # ``datetime.replace`` parses its keywords on every call (1 µs on CPython 3.11, a dozen times a fire); ``combine``

@@ -9,59 +9,45 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    insert,
-    select,
-)
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mentorflow.canonical import GENESIS, canonical_json, event_hash
-from mentorflow.engine.actions import StartPlan, Write
 from mentorflow.engine.snapshot import RevisionView, Snapshot
-from mentorflow.errors import (
-    ConcurrencyConflict,
-    CorruptRow,
-    NotFound,
-    RelationshipExists,
-)
+from mentorflow.engine.writes import StartPlan, Write
+from mentorflow.errors import ConcurrencyConflict, CorruptRow, NotFound, RelationshipExists
 from mentorflow.identifiers import Actor
 from mentorflow.store.db import from_db, to_db
 from mentorflow.store.definitions import Bundles
+from mentorflow.store.faults import violated
 from mentorflow.store.statements import (
-    _PERSON,
-    _PREPARED_DETAILS,
-    _PREPARED_HEAD,
-    _PREPARED_INSERT_EVENTS,
-    _PREPARED_UPDATE_HEAD,
-    _PREPARED_UPDATE_HEAD_AND_STATE,
-    _REVISION,
-    _SIGNATURE,
-    DETAILS_OF_MANY,
+    HEAD_AND_PEOPLE,
+    INSERT_EVENT,
     INSERT_PEOPLE,
+    INSERT_RELATIONSHIP,
     INSERT_REVISION,
     INSERT_SIGNATURE,
     LEAVE,
-    _HeadRow,
+    PEOPLE_OF_MANY,
+    RELATIONSHIP_EXISTS,
+    REVISIONS_OF_MANY,
+    REVISIONS_OF_ONE,
+    UPDATE_HEAD,
+    UPDATE_HEAD_AND_STATE,
 )
-from mentorflow.store.tables import (
-    EventRow,
-    ParticipantRow,
-    RelationshipRow,
-    RevisionRow,
-    SignatureRow,
-)
+from mentorflow.store.tables import RELATIONSHIP_ID, EventRow, RevisionRow, SignatureRow
 from mentorflow.types import Event
 
 __all__ = [
     "apply_write",
     "create",
     "events_of",
+    "load_details",
     "load_snapshot",
-    "revision_content",
     "snapshot_of",
     "to_event",
 ]
@@ -91,84 +77,47 @@ def snapshot_of(session: Session, bundles: Bundles, row: Any) -> Snapshot:
 
 
 def load_snapshot(session: Session, bundles: Bundles, relationship_id: str) -> Snapshot:
-    """The current snapshot of a relationship, from its cached rows."""
+    """The current snapshot of a relationship, from its cached rows: two queries."""
     connection = session.connection()
-    rows = _PREPARED_HEAD.rows(connection, {"id": relationship_id})
+    rows = connection.execute(HEAD_AND_PEOPLE, {"id": relationship_id}).all()
     if not rows:
         raise NotFound(
             f"no relationship {relationship_id!r}",
             hint="Check the id: start() returns it, and the audit lists every relationship.",
+            relationship=relationship_id,
         )
-    snapshot = snapshot_of(session, bundles, _HeadRow._make(rows[0]))
-    load_details(connection, {relationship_id: snapshot})
+    snapshot = snapshot_of(session, bundles, rows[0])
+    for row in rows:
+        if row.person is not None:  # the outer join's one row of a relationship without participants
+            snapshot.add_participant(row.person, row.role)
+    _add_revisions({relationship_id: snapshot}, connection.execute(REVISIONS_OF_ONE, {"id": relationship_id}).all())
     return snapshot
 
 
-def load_details(connection: Connection, by_id: dict[str, Snapshot]) -> None:
-    """Participants, revisions and signatures of the given snapshots: one query for one, three for many."""
-    if len(by_id) != 1:
-        params = {"ids": list(by_id)}
-        people, revisions, signatures = (connection.execute(query, params) for query in DETAILS_OF_MANY)
-        _fill(by_id, people, revisions, signatures)
-        return
-    rel_id = next(iter(by_id))
-    rows = _PREPARED_DETAILS.rows(connection, {"id": rel_id})
-    _fill(
-        by_id,
-        [(rel_id, person, role) for kind, *_, person, role, _, _, _, _, _, _ in rows if kind == _PERSON],
-        [
-            (rev_id, rel_id, slot, item, number, complete, missing, content_hash, by, at)
-            for kind, slot, item, number, rev_id, _, _, _, complete, missing, content_hash, by, at in rows
-            if kind == _REVISION
-        ],
-        [(rev_id, person, role, at) for kind, *_, person, role, rev_id, _, _, _, _, at in rows if kind == _SIGNATURE],
-    )
-
-
-def _fill(
-    by_id: dict[str, Snapshot], people: Iterable[Any], revisions: Iterable[Any], signatures: Iterable[Any]
-) -> None:
-    """Add detail rows to their snapshots: people in order, revisions in order, then the latest's signatures."""
-    for rel_id, person, role in people:
+def load_details(connection: Connection, by_id: Mapping[str, Snapshot]) -> None:
+    """Participants, revisions and signatures of many snapshots at once: two queries."""
+    params = {"ids": list(by_id)}
+    for rel_id, person, role in connection.execute(PEOPLE_OF_MANY, params).all():
         by_id[rel_id].add_participant(person, role)
-    views: dict[int, tuple[str, str, int]] = {}
-    for rev_id, rel_id, slot, item, number, complete, missing, content_hash, by, at in revisions:
-        view = RevisionView(
-            number, complete, [] if missing == "[]" else json.loads(missing), content_hash, by, from_db(at)
-        )
-        by_id[rel_id].add_revision(slot, view, item)
-        views[rev_id] = (rel_id, slot, item)
-    if not views:
-        return
-    latest = _latest_ids(views)
-    for rev_id, person, role, at in signatures:
-        # Under READ COMMITTED a revision committed after the query above may already have signatures here;
-        # it is not part of this snapshot (a write based on it fails its compare-and-set and is retried).
-        key = views.get(rev_id)
-        if key is not None and latest[key] == rev_id:  # signatures on older revisions are void
-            rel_id, slot, item = key
-            by_id[rel_id].items[slot][item].latest.signatures[person] = (role, from_db(at))
+    _add_revisions(by_id, connection.execute(REVISIONS_OF_MANY, params).all())
 
 
-def _latest_ids(views: dict[int, tuple[str, str, int]]) -> dict[tuple[str, str, int], int]:
-    latest: dict[tuple[str, str, int], int] = {}
-    for rev_id, key in views.items():
-        latest[key] = max(rev_id, latest.get(key, -1))
-    return latest
+def _add_revisions(by_id: Mapping[str, Snapshot], rows: Iterable[Sequence[Any]]) -> None:
+    """Add revisions to their snapshots in order, so that an item's last revision is its latest, each with the
+    signatures made on it: those on a revision that a later one replaced are void and go with it.
 
-
-def revision_content(session: Session, relationship_id: str, slot: str, item: int, number: int) -> RevisionRow:
-    row = session.scalar(
-        select(RevisionRow).where(
-            RevisionRow.relationship_id == relationship_id,
-            RevisionRow.slot == slot,
-            RevisionRow.item == item,
-            RevisionRow.number == number,
-        )
-    )
-    if row is None:  # pragma: no cover - the snapshot came from these rows in the same transaction
-        raise NotFound(f"revision {number} of {slot!r} is gone")
-    return row
+    The rows are those of ``statements.REVISIONS_OF_ONE`` and ``REVISIONS_OF_MANY``, one per revision and signature.
+    """
+    current_id, view = None, None
+    for rel_id, rev_id, slot, item, number, complete, missing, content_hash, by, at, signer, role, signed_at in rows:
+        if rev_id != current_id or view is None:
+            view = RevisionView(
+                number, complete, [] if missing == "[]" else json.loads(missing), content_hash, by, from_db(at)
+            )
+            by_id[rel_id].add_revision(slot, view, item)
+            current_id = rev_id
+        if signer is not None:
+            view.signatures[signer] = (role, from_db(signed_at))
 
 
 # -- writing ----------------------------------------------------------------------------------------------------
@@ -203,208 +152,242 @@ class _Chain:
         return self.seq
 
     def events(self) -> list[Event]:
-        return [
-            to_event_values(
-                row["relationship_id"], row["seq"], row["kind"], row["actor"], row["at"], row["payload"], row["hash"]
-            )
-            for row in self.rows
-        ]
+        return [to_event_values(**row) for row in self.rows]
 
 
 def create(session: Session, plan: StartPlan, actor: Actor, now: dt.datetime) -> list[Event]:
     """Insert a new relationship with its participants, carried artifacts and first events."""
-    if session.get(RelationshipRow, plan.id) is not None:
+    connection = session.connection()
+    if connection.execute(RELATIONSHIP_EXISTS, {"id": plan.id}).first() is not None:
         raise RelationshipExists(f"a relationship with id {plan.id!r} already exists", relationship=plan.id)
     workflow = plan.bundle.workflow
     at = to_db(now)
     chain = _Chain(plan.id, 0, GENESIS, actor, now)
     chain.append("started", plan.started_payload)
-    row = RelationshipRow(
-        id=plan.id,
-        workflow=workflow.workflow,
-        workflow_version=workflow.version,
-        definition_hash=plan.bundle.hash,
-        state=workflow.initial_state,
-        final=workflow.states[workflow.initial_state].final,
-        program=plan.program,
-        started_at=at,
-        entered_at=at,
-        last_event_at=at,
-        seq=0,
-        last_hash=GENESIS,
-        lock_version=1,
+    revisions, signatures = _carried(session, plan, chain)
+    # The row is inserted at the head of its chain: nobody else can write to a relationship that did not exist.
+    _insert_relationship(
+        connection,
+        {
+            "id": plan.id,
+            "workflow": workflow.workflow,
+            "workflow_version": workflow.version,
+            "definition_hash": plan.bundle.hash,
+            "state": workflow.initial_state,
+            "final": workflow.states[workflow.initial_state].final,
+            "program": plan.program,
+            "started_at": at,
+            "entered_at": at,
+            "last_event_at": at,
+            "seq": chain.seq,
+            "last_hash": chain.hash,
+            "lock_version": 1,
+        },
     )
-    session.add(row)
-    session.flush()
-    session.execute(
-        insert(ParticipantRow),
-        [
-            {"relationship_id": plan.id, "person": person, "role": role, "joined_at": at, "left_at": None}
-            for person, role in plan.participants
-        ],
-    )
-    source_id = (plan.linked_from or {}).get("relationship")
+    _insert(connection, plan.id, at, people=plan.participants, revisions=revisions, signatures=signatures)
+    connection.execute(INSERT_EVENT, chain.rows)
+    return chain.events()
+
+
+def _insert_relationship(connection: Connection, row: dict[str, Any]) -> None:
+    """Insert a relationship's row; its id taken meanwhile (two starts of one id at once) is ``RelationshipExists``."""
+    try:
+        connection.execute(INSERT_RELATIONSHIP, row)
+    except IntegrityError as exc:
+        if violated(exc) == RELATIONSHIP_ID:
+            raise RelationshipExists(
+                f"a relationship with id {row['id']!r} already exists", relationship=row["id"]
+            ) from exc
+        raise
+
+
+def _carried(session: Session, plan: StartPlan, chain: _Chain) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The revisions and signatures a linked start carries from its source, with their events on ``chain``."""
+    revisions: list[dict[str, Any]] = []
+    signatures: list[dict[str, Any]] = []
+    source_id = (plan.linked_from or {}).get("relationship") or ""
     for carry in plan.carry:
-        source = revision_content(session, source_id or "", carry.slot, carry.item, carry.number)
+        source = session.execute(
+            select(RevisionRow).where(
+                RevisionRow.relationship_id == source_id,
+                RevisionRow.slot == carry.slot,
+                RevisionRow.item == carry.item,
+                RevisionRow.number == carry.number,
+            )
+        ).scalar_one()
         origin = {"relationship": source_id, "slot": carry.slot, "item": carry.item, "revision": carry.number}
-        new = RevisionRow(
-            relationship_id=plan.id,
-            slot=source.slot,
-            item=source.item,
-            number=1,
-            content=source.content,
-            content_hash=source.content_hash,
-            complete=source.complete,
-            missing=source.missing,
-            submitted_by=source.submitted_by,
-            submitted_at=at,
-            origin=canonical_json(origin),
+        revisions.append(
+            {
+                "slot": source.slot,
+                "item": source.item,
+                "number": 1,
+                "content": source.content,
+                "content_hash": source.content_hash,
+                "complete": source.complete,
+                "missing": source.missing,
+                "submitted_by": source.submitted_by,
+                "origin": canonical_json(origin),
+            }
         )
-        session.add(new)
-        session.flush()
         item = None if source.item == 0 else source.item
+        common = {"slot": source.slot, "item": item, "revision": 1, "content_hash": source.content_hash}
         chain.append(
             "submitted",
             {
-                "slot": source.slot,
-                "item": item,
-                "revision": 1,
-                "content_hash": source.content_hash,
+                **common,
                 "complete": source.complete,
                 "missing": json.loads(source.missing),
                 "origin": origin,
                 "submitted_by": source.submitted_by,
             },
         )
-        signatures = session.execute(
+        signed = session.execute(
             select(SignatureRow.person, SignatureRow.role)
             .where(SignatureRow.revision_id == source.id)
             .order_by(SignatureRow.id)
-        ).all()
-        for person, role in signatures:
-            session.add(
-                SignatureRow(
-                    revision_id=new.id,
-                    relationship_id=plan.id,
-                    person=person,
-                    role=role,
-                    content_hash=source.content_hash,
-                    signed_at=at,
-                )
-            )
-            chain.append(
-                "signed",
+        )
+        for person, role in signed:
+            signatures.append(
                 {
                     "slot": source.slot,
-                    "item": item,
-                    "revision": 1,
+                    "item": source.item,
+                    "number": 1,
                     "person": person,
                     "role": role,
                     "content_hash": source.content_hash,
-                    "origin": origin,
-                },
+                }
             )
-    _finish(session.connection(), chain, row_id=plan.id, expected=1)
-    return chain.events()
+            chain.append("signed", {**common, "person": person, "role": role, "origin": origin})
+    return revisions, signatures
 
 
 def apply_write(session: Session, snapshot: Snapshot, write: Write, actor: Actor, now: dt.datetime) -> list[Event]:
-    """Apply one planned write to a relationship atomically (within the caller's transaction)."""
-    at = to_db(now)
-    chain = _Chain(snapshot.id, snapshot.seq, snapshot.last_hash, actor, now)
+    """Apply one planned write to a relationship atomically (within the caller's transaction).
+
+    Returns the events of the relationships it started first (their events are referenced by ours), then this
+    relationship's, in the order of ``write.events``.
+    """
     linked: list[Event] = []
-    for plan in write.starts:  # the linked relationship first: its events are referenced by ours
+    for plan in write.starts:
         linked += create(session, plan, actor, now)
+    chain = _Chain(snapshot.id, snapshot.seq, snapshot.last_hash, actor, now)
     for kind, payload in write.events:
         chain.append(kind, payload)
-    state = None
-    if write.state is not None:
-        state = (write.state, snapshot.bundle.workflow.states[write.state].final)
-    connection = session.connection()
-    _finish(connection, chain, row_id=snapshot.id, expected=snapshot.lock_version, state=state)
-    if write.joined:
-        connection.execute(
-            INSERT_PEOPLE,
-            [
-                {"relationship_id": snapshot.id, "person": person, "role": role, "joined_at": at, "left_at": None}
-                for person, role in write.joined
-            ],
-        )
-    if write.left:
-        connection.execute(LEAVE, {"b_id": snapshot.id, "b_people": write.left, "b_at": at})
-    if write.revisions:
-        connection.execute(
-            INSERT_REVISION,
-            [
-                {
-                    "relationship_id": snapshot.id,
-                    "slot": revision.slot,
-                    "item": revision.item,
-                    "number": revision.number,
-                    "content": canonical_json(revision.content),
-                    "content_hash": revision.content_hash,
-                    "complete": revision.complete,
-                    "missing": canonical_json(revision.missing),
-                    "submitted_by": actor.label,
-                    "submitted_at": at,
-                    "origin": None,
-                }
-                for revision in write.revisions
-            ],
-        )
-    for signature in write.signatures:
-        connection.execute(
-            INSERT_SIGNATURE,
-            {
-                "b_relationship": snapshot.id,
-                "b_slot": signature.slot,
-                "b_item": signature.item,
-                "b_number": signature.number,
-                "person": signature.person,
-                "role": signature.role,
-                "content_hash": signature.content_hash,
-                "signed_at": at,
-            },
-        )
-    return linked + chain.events()
-
-
-def _finish(
-    connection: Connection, chain: _Chain, *, row_id: str, expected: int, state: tuple[str, bool] | None = None
-) -> None:
-    """Compare-and-set the head row to the chain's end (and the new state, if any), then insert the events."""
     params: dict[str, Any] = {
-        "b_id": row_id,
-        "b_expected": expected,
+        "b_id": snapshot.id,
+        "b_expected": snapshot.lock_version,
         "b_seq": chain.seq,
         "b_hash": chain.hash,
         "b_at": chain.at,
-        "b_next": expected + 1,
+        "b_next": snapshot.lock_version + 1,
     }
-    statement = _PREPARED_UPDATE_HEAD
-    if state is not None:
-        statement = _PREPARED_UPDATE_HEAD_AND_STATE
-        params.update(b_state=state[0], b_final=state[1])
-    if statement.run(connection, params) != 1:
-        raise ConcurrencyConflict(f"relationship {row_id!r} changed while this write was prepared")
-    _PREPARED_INSERT_EVENTS.run_many(connection, chain.rows)
+    statement = UPDATE_HEAD
+    if write.state is not None:
+        statement = UPDATE_HEAD_AND_STATE
+        params.update(b_state=write.state, b_final=snapshot.bundle.workflow.states[write.state].final)
+    connection = session.connection()
+    if connection.execute(statement, params).rowcount != 1:
+        raise ConcurrencyConflict(
+            f"relationship {snapshot.id!r} changed while this write was prepared", relationship=snapshot.id
+        )
+    _insert(
+        connection,
+        snapshot.id,
+        chain.at,
+        people=write.joined,
+        left=write.left,
+        revisions=[
+            {
+                "slot": revision.slot,
+                "item": revision.item,
+                "number": revision.number,
+                "content": canonical_json(revision.content),
+                "content_hash": revision.content_hash,
+                "complete": revision.complete,
+                "missing": canonical_json(revision.missing),
+                "submitted_by": actor.label,
+                "origin": None if revision.origin is None else canonical_json(revision.origin),
+            }
+            for revision in write.revisions
+        ],
+        signatures=[
+            {
+                "slot": signature.slot,
+                "item": signature.item,
+                "number": signature.number,
+                "person": signature.person,
+                "role": signature.role,
+                "content_hash": signature.content_hash,
+            }
+            for signature in write.signatures
+        ],
+    )
+    connection.execute(INSERT_EVENT, chain.rows)
+    return linked + chain.events()
+
+
+def _insert(
+    connection: Connection,
+    relationship_id: str,
+    at: dt.datetime,
+    *,
+    people: Iterable[tuple[str, str]],
+    revisions: list[dict[str, Any]],
+    signatures: list[dict[str, Any]],
+    left: list[str] | None = None,
+) -> None:
+    """Insert the participants, revisions and signatures of one write (and mark who left): a statement each."""
+    joined = [
+        {"relationship_id": relationship_id, "person": person, "role": role, "joined_at": at, "left_at": None}
+        for person, role in people
+    ]
+    if joined:
+        connection.execute(INSERT_PEOPLE, joined)
+    if left:
+        connection.execute(LEAVE, {"b_id": relationship_id, "b_people": left, "b_at": at})
+    if revisions:
+        connection.execute(
+            INSERT_REVISION, [{"relationship_id": relationship_id, "submitted_at": at, **row} for row in revisions]
+        )
+    if signatures:
+        connection.execute(
+            INSERT_SIGNATURE,
+            [
+                {
+                    "b_relationship": relationship_id,
+                    "b_slot": row["slot"],
+                    "b_item": row["item"],
+                    "b_number": row["number"],
+                    "person": row["person"],
+                    "role": row["role"],
+                    "content_hash": row["content_hash"],
+                    "signed_at": at,
+                }
+                for row in signatures
+            ],
+        )
 
 
 # -- reading events ---------------------------------------------------------------------------------------------
 
 
 def to_event_values(
-    relationship_id: str, seq: int, kind: str, actor: str, at: dt.datetime, payload: str, hash_: str
+    relationship_id: str,
+    seq: int,
+    kind: str,
+    actor: str,
+    at: dt.datetime,
+    payload: str,
+    hash: str,  # noqa: A002
 ) -> Event:
-    # Every value comes typed from our own columns or from json.loads: there is nothing for pydantic to check.
-    return Event.model_construct(
+    return Event(
         relationship=relationship_id,
         seq=seq,
         kind=kind,
         actor=actor,
         at=from_db(at),
         payload=json.loads(payload),
-        hash=hash_,
+        hash=hash,
     )
 
 

@@ -4,6 +4,11 @@ The event log is the source of truth; the other tables are its materialised view
 transaction and checked against it by ``verify``. Standings and phase stays are a further, derived cache for
 audits: each records the ``seq`` it was computed at, so a cache that a later write has outdated is not used.
 Times are stored as naive UTC, the one form both SQLite and PostgreSQL keep exactly.
+
+The constraints whose violation means something (a lost race, an id taken) are named here, as migration 0001
+created them: PostgreSQL reports a violation by that name, SQLite by the columns, and ``store.faults`` recognises
+both. The names come from the naming convention's first column only; renaming them would rebuild the event log's
+table on SQLite for no change in meaning, so they stay.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -25,6 +31,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "DEFINITION_HASH",
+    "DEFINITION_VERSION",
+    "EVENT_SEQ",
+    "RELATIONSHIP_ID",
     "Base",
     "Definition",
     "EventRow",
@@ -46,6 +56,15 @@ ID = String(200)
 NAME = String(63)
 HASH = String(64)
 
+DEFINITION_HASH = "pk_mentorflow_definitions"
+"""One stored body per content hash."""
+DEFINITION_VERSION = "uq_mentorflow_definitions_workflow"
+"""One body per (workflow, version)."""
+RELATIONSHIP_ID = "pk_mentorflow_relationships"
+"""One relationship per id."""
+EVENT_SEQ = "uq_mentorflow_events_relationship_id"
+"""One event per (relationship_id, seq): two writers never append the same place in a chain."""
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
@@ -55,7 +74,10 @@ class Definition(Base):
     """A workflow bundle (workflow plus the kinds it uses), stored once by content hash."""
 
     __tablename__ = "mentorflow_definitions"
-    __table_args__ = (UniqueConstraint("workflow", "version"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("hash", name=DEFINITION_HASH),
+        UniqueConstraint("workflow", "version", name=DEFINITION_VERSION),
+    )
 
     hash: Mapped[str] = mapped_column(HASH, primary_key=True)
     workflow: Mapped[str] = mapped_column(NAME)
@@ -70,6 +92,7 @@ class RelationshipRow(Base):
 
     __tablename__ = "mentorflow_relationships"
     __table_args__ = (
+        PrimaryKeyConstraint("id", name=RELATIONSHIP_ID),
         # Also covers a summary's counts (GROUP BY in this order needs neither the table nor a sort).
         Index("ix_mentorflow_relationships_workflow_state", "workflow", "state", "workflow_version", "program"),
         Index("ix_mentorflow_relationships_program", "program"),
@@ -160,7 +183,7 @@ class EventRow(Base):
     """One entry of a relationship's hash-chained, append-only log; ``seq`` is gapless per relationship."""
 
     __tablename__ = "mentorflow_events"
-    __table_args__ = (UniqueConstraint("relationship_id", "seq"),)
+    __table_args__ = (UniqueConstraint("relationship_id", "seq", name=EVENT_SEQ),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     relationship_id: Mapped[str] = mapped_column(ForeignKey("mentorflow_relationships.id"))
