@@ -188,6 +188,8 @@ class DefinitionError(MentorflowError):
 class VersionConflict(DefinitionError):
     """A changed definition was offered under an (id, version) that is already registered."""
 
+    code = "definition.version_conflict"
+
 
 # -- relationships and transitions ------------------------------------------------------------------------------
 
