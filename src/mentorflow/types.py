@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field
 
@@ -53,6 +53,12 @@ class Blocker(_Frozen):
     code: str
     message: str
     requirement: dict[str, Any]
+    slot: str | None = None
+    """The slot the blocker is about; None for a delay, a guard or a negation."""
+    role: str | None = None
+    """The role of the people who must act, when they hold one role."""
+    people: list[str] = Field(default_factory=list)
+    """The ids of those who still must act (for a signature, those who have not signed), so nobody parses text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +126,12 @@ class ObligationState:
     due_at: dt.datetime
     met: bool
     overdue: bool
-    slot: Annotated[str | None, Field(exclude=True)] = None
-    """The slot the obligation is about (every obligation form names one), so that nobody parses the phrase.
-    Not in the JSON yet: the shapes ``status`` and ``audit`` print stay as they are until they gain it on purpose
-    (``DESIGN.md`` §13); ``dataclasses.asdict`` has it."""
+    slot: str | None = None
+    """The slot the obligation is about (every obligation form names one), so that nobody parses the phrase."""
+    role: str | None = None
+    """The role of the people who must act, when they hold one role."""
+    people: list[str] = field(default_factory=list)
+    """The ids of those who still must act to meet it; empty once it is met (``DESIGN.md`` §12)."""
 
 
 class Status(_Frozen):
@@ -168,6 +176,9 @@ class StandingBlocker:
     code: str
     message: str
     requirement: dict[str, Any] = field(default_factory=dict)
+    slot: str | None = None
+    role: str | None = None
+    people: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

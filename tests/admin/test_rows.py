@@ -65,8 +65,8 @@ def test_a_row_dumps_to_the_documented_json(demo: Mentorflow) -> None:
     data = row.to_dict()
     assert list(data) == ROW_KEYS
     assert list(data["participants"][0]) == ["person", "role"]
-    assert list(data["blockers"][0]) == ["trigger", "code", "message", "requirement"]
-    assert list(data["overdue"][0]) == ["requirement", "due_at", "met", "overdue"]
+    assert list(data["blockers"][0]) == ["trigger", "code", "message", "requirement", "slot", "role", "people"]
+    assert list(data["overdue"][0]) == ["requirement", "due_at", "met", "overdue", "slot", "role", "people"]
     assert data["overdue"][0]["due_at"] == row.overdue[0].due_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert data["last_activity_at"].endswith("Z")
     assert json.loads(json.dumps(data)) == data
@@ -83,12 +83,13 @@ def test_overdue_obligations_name_their_slot_cached_or_evaluated(demo: Mentorflo
             assert obligation.slot == evaluated[obligation.requirement]
 
 
-def test_the_slot_stays_out_of_the_json_shapes_for_now(demo: Mentorflow) -> None:
-    """`status` and `audit` JSON keep their keys: the slot is for Python callers until the shapes gain it."""
+def test_the_slot_is_in_the_json_shapes(demo: Mentorflow) -> None:
+    """`status` and `audit` JSON gained who must act (DESIGN.md §12): the slot is no longer for Python callers only."""
     row = _late_and_blocked(demo.audit())
     assert row.overdue[0].slot is not None
-    assert "slot" not in row.to_dict()["overdue"][0]
-    assert all("slot" not in o for o in demo.status(row.id).model_dump(mode="json")["obligations"])
+    assert row.to_dict()["overdue"][0]["slot"] == row.overdue[0].slot
+    status = demo.status(row.id)
+    assert [o["slot"] for o in status.model_dump(mode="json")["obligations"]] == [o.slot for o in status.obligations]
 
 
 def test_a_cache_written_before_obligations_had_slots_is_recomputed(demo: Mentorflow) -> None:

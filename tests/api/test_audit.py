@@ -89,7 +89,15 @@ def test_status_has_the_documented_shape(mf: Mentorflow, clock: FakeClock) -> No
         ("withdraw", "withdrawn", True, []),
     ]
     assert data["obligations"] == [
-        {"requirement": "idp complete within 30 days", "due_at": "2026-04-01T09:00:00Z", "met": True, "overdue": False}
+        {
+            "requirement": "idp complete within 30 days",
+            "due_at": "2026-04-01T09:00:00Z",
+            "met": True,
+            "overdue": False,
+            "slot": "idp",
+            "role": "mentee",
+            "people": [],
+        }
     ]
 
 

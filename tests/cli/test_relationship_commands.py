@@ -223,7 +223,15 @@ def test_status_json_shape(run: Invoke, wf: list[str], rel: str) -> None:
     assert set(trigger) >= {"trigger", "to", "allowed", "blockers"}
     assert set(trigger["blockers"][0]) >= {"code", "message"}
     assert status["obligations"] == [
-        {"requirement": "plan complete within 10 days", "due_at": "2026-01-11T00:00:00Z", "met": True, "overdue": False}
+        {
+            "requirement": "plan complete within 10 days",
+            "due_at": "2026-01-11T00:00:00Z",
+            "met": True,
+            "overdue": False,
+            "slot": "plan",
+            "role": "mentee",
+            "people": [],
+        }
     ]
 
 

@@ -28,10 +28,11 @@ from mentorflow.types import ObligationState, Participant, Standing, StandingBlo
 
 __all__ = ["FORMAT", "StandingDecoder", "encode_standing"]
 
-FORMAT = 2
+FORMAT = 3
 """The layout of a cached standing's body; a row written in another format is recomputed, never misread.
 
 2: each obligation carries its slot.
+3: each blocker and obligation carries its slot, role and the people who must act.
 """
 
 
@@ -39,8 +40,9 @@ def encode_standing(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, G
     """The standing cache of ``snapshot`` evaluated at ``now``: the standing minus what the audit's moment decides.
 
     The body is compact JSON: ``[people, next triggers, blockers, obligations]``, each a list of lists (an
-    obligation as ``[requirement, due_at, met, slot]``). ``blocked`` and ``overdue_from`` let SQL count rows for a
-    summary without decoding them; ``recheck`` is the first moment time alone could change the evaluation.
+    obligation as ``[requirement, due_at, met, slot, role, people]``, a blocker as
+    ``[trigger, code, message, requirement, slot, role, people]``). ``blocked`` and ``overdue_from`` let SQL count
+    rows for a summary without decoding them; ``recheck`` is the first moment time alone could change the evaluation.
     """
     state = snapshot.bundle.workflow.states[snapshot.state]
     transitions = [] if state.final else compiled(snapshot.bundle).transitions_from(snapshot.state)
@@ -50,8 +52,12 @@ def encode_standing(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, G
     body = [
         [[person, role] for person, role in snapshot.people()],
         following,
-        [[t.trigger, b.code, b.message, _compact(b.requirement)] for t in triggers for b in t.blockers],
-        [[o.requirement, o.due_at.isoformat(), o.met, o.slot] for o in obligations],
+        [
+            [t.trigger, b.code, b.message, _compact(b.requirement), b.slot, b.role, b.people]
+            for t in triggers
+            for b in t.blockers
+        ],
+        [[o.requirement, o.due_at.isoformat(), o.met, o.slot, o.role, o.people] for o in obligations],
     ]
     unmet = [o.due_at for o in obligations if not o.met]
     return {
@@ -131,12 +137,28 @@ class StandingDecoder:
             [Participant(person, intern(role)) for person, role in people],
             [intern(trigger) for trigger in following],
             [
-                StandingBlocker(intern(trigger), intern(code), message, self._requirement(requirement))
-                for trigger, code, message, requirement in blockers
+                StandingBlocker(
+                    intern(trigger),
+                    intern(code),
+                    message,
+                    self._requirement(requirement),
+                    None if slot is None else intern(slot),
+                    None if role is None else intern(role),
+                    people,
+                )
+                for trigger, code, message, requirement, slot, role, people in blockers
             ],
             [
-                ObligationState(intern(label), due, False, True, None if slot is None else intern(slot))  # noqa: FBT003
-                for label, due_at, met, slot in obligations
+                ObligationState(
+                    intern(label),
+                    due,
+                    False,  # noqa: FBT003
+                    True,  # noqa: FBT003
+                    None if slot is None else intern(slot),
+                    None if role is None else intern(role),
+                    people,
+                )
+                for label, due_at, met, slot, role, people in obligations
                 if not met and now > (due := dt.datetime.fromisoformat(due_at))
             ],
             last,

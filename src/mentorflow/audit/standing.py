@@ -93,7 +93,11 @@ def build_standing(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, Gu
         days_in_state=_days(snapshot.entered_at, now),
         participants=_participants(snapshot),
         next=[t.trigger for t in triggers if t.allowed and not t.reason_required],
-        blockers=[StandingBlocker(t.trigger, b.code, b.message, b.requirement) for t in triggers for b in t.blockers],
+        blockers=[
+            StandingBlocker(t.trigger, b.code, b.message, b.requirement, b.slot, b.role, b.people)
+            for t in triggers
+            for b in t.blockers
+        ],
         overdue=[o for o in obligations_of(snapshot, now) if o.overdue],
         last_activity_at=snapshot.last_event_at,
         stalled_days=_days(snapshot.last_event_at, now),

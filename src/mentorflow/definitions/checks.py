@@ -145,7 +145,7 @@ class _Checker:
 
     def check_slots(self) -> None:
         for name, slot in self.wf.artifacts.items():
-            for key in ("submitted_by", "signed_by"):
+            for key in ("submitted_by", "signed_by", "visible_to"):
                 for index, role in enumerate(getattr(slot, key) or []):
                     self.role(role, ("artifacts", name, key, index))
 

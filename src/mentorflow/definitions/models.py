@@ -277,6 +277,22 @@ class Slot(_Model):
     repeatable: StrictBool = False
     max_items: PositiveInt | None = None
     description: str = ""
+    visible_to: list[Name] | None = Field(
+        default=None,
+        description=(
+            "Roles whose holders may read this slot's content beyond an item's owner (a plain slot: its submitters)"
+            " and administrators; [] keeps it to those. Default: every role."
+        ),
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_default_visibility(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # As with `added_by`: the default stays out of the dump, so definitions stored before `visible_to` existed
+        # keep their hash.
+        data: dict[str, Any] = handler(self)
+        if self.visible_to is None:
+            data.pop("visible_to", None)
+        return data
 
     @model_validator(mode="after")
     def _cap_needs_repeatable(self) -> Slot:

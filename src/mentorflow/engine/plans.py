@@ -404,7 +404,8 @@ def plan_fire(
     if reason is not None:
         payload["reason"] = reason
     if force:
-        payload["bypassed"] = [blocker.model_dump() for blocker in blockers]
+        # The log keeps what was bypassed as it was first recorded; who must act is for display, not the record.
+        payload["bypassed"] = [blocker.model_dump(include={"code", "message", "requirement"}) for blocker in blockers]
     write = Write(events=[("overridden" if force else "transitioned", payload)], state=target)
     if transition.starts is not None:
         if resolve is None:  # pragma: no cover - the service always passes a resolver

@@ -77,8 +77,31 @@ def evaluate(
     return _evaluate(requirement, _Eval(snapshot, now, {} if guards is None else guards))
 
 
-def _blocker(code: str, message: str, requirement: Requirement) -> Blocker:
-    return Blocker.model_construct(code=code, message=message, requirement=requirement.as_yaml)
+def _blocker(
+    code: str,
+    message: str,
+    requirement: Requirement,
+    slot: str | None = None,
+    who: Iterable[tuple[str, str]] = (),
+    roles: list[str] | None = None,
+) -> Blocker:
+    """A blocker naming its slot and who must act: ``who`` as (person, role), ``roles`` the roles expected to act
+    (which name the role even while nobody holds it)."""
+    people, role = _acting(who, roles)
+    return Blocker.model_construct(
+        code=code, message=message, requirement=requirement.as_yaml, slot=slot, role=role, people=people
+    )
+
+
+def _acting(who: Iterable[tuple[str, str]], roles: list[str] | None = None) -> tuple[list[str], str | None]:
+    """The distinct people in ``who``, in order, and their role when they share one (else the only role named)."""
+    people: dict[str, None] = {}
+    held: dict[str, None] = {}
+    for person, role in who:
+        people[person] = None
+        held[role] = None
+    named = list(held) or (roles or [])
+    return list(people), (named[0] if len(named) == 1 else None)
 
 
 def _who(people: list[tuple[str, str]]) -> str:
@@ -108,11 +131,22 @@ def _evaluate(requirement: Requirement, ctx: _Eval) -> list[Blocker]:  # noqa: C
     if isinstance(requirement, AllOf):
         return [blocker for child in requirement.all for blocker in _evaluate(child, ctx)]
     if isinstance(requirement, AnyOf):
-        if any(not _evaluate(child, ctx) for child in requirement.any):
+        children = [_evaluate(child, ctx) for child in requirement.any]
+        if not all(children):
             return []
+        # Any one of the alternatives would do, so everyone one of them waits on may act.
+        found = [blocker for blockers in children for blocker in blockers]
+        slots = {blocker.slot for blocker in found}
+        roles = {blocker.role for blocker in found}
+        people = list(dict.fromkeys(person for blocker in found for person in blocker.people))
         return [
-            _blocker(
-                "any.none_held", f"none of these holds: {' / '.join(describe(c) for c in requirement.any)}", requirement
+            Blocker.model_construct(
+                code="any.none_held",
+                message=f"none of these holds: {' / '.join(describe(c) for c in requirement.any)}",
+                requirement=requirement.as_yaml,
+                slot=slots.pop() if len(slots) == 1 else None,
+                role=roles.pop() if len(roles) == 1 else None,
+                people=people,
             )
         ]
     if isinstance(requirement, NotReq):
@@ -132,7 +166,13 @@ def _complete(requirement: Complete, ctx: _Eval) -> list[Blocker]:
     if requirement.by:
         done = {item.owner for item in ctx.snapshot.complete_items(slot_name) if _dated(item, ctx)}
         return [
-            _blocker("artifact.missing", f"{role} {person} has not submitted a complete {slot_name}", requirement)
+            _blocker(
+                "artifact.missing",
+                f"{role} {person} has not submitted a complete {slot_name}",
+                requirement,
+                slot_name,
+                [(person, role)],
+            )
             for person, role in ctx.snapshot.people(requirement.by)
             if person not in done
         ]
@@ -140,25 +180,42 @@ def _complete(requirement: Complete, ctx: _Eval) -> list[Blocker]:
     if latest is None or not _dated(latest, ctx):
         return [_missing(slot_name, slot.submitted_by, ctx, requirement)]
     if not latest.latest.complete:
-        return [_incomplete(slot_name, latest, requirement)]
+        return [_incomplete(slot_name, latest, ctx, requirement)]
     return []
 
 
 def _missing(slot_name: str, roles: list[str] | None, ctx: _Eval, requirement: Requirement) -> Blocker:
-    who = _who(ctx.snapshot.people(roles))
+    people = ctx.snapshot.people(roles)
+    who = _who(people)
     recent = " recently" if ctx.since is not None else ""
     return _blocker(
         "artifact.missing",
         f"no {slot_name} has been submitted{recent}" + (f" (to be submitted by {who})" if who else ""),
         requirement,
+        slot_name,
+        people,
+        roles,
     )
 
 
-def _incomplete(slot_name: str, item: ItemView, requirement: Requirement) -> Blocker:
+def _submitters(slot_name: str, ctx: _Eval) -> tuple[list[tuple[str, str]], list[str] | None]:
+    roles = ctx.snapshot.slot(slot_name).submitted_by
+    return ctx.snapshot.people(roles), roles
+
+
+def _incomplete(slot_name: str, item: ItemView, ctx: _Eval, requirement: Requirement) -> Blocker:
     missing = item.latest.missing
     shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")  # noqa: PLR2004
+    # The item's owner completes it; a plain document may be revised by any of its submitters.
+    owned = [(person, role) for person, role in ctx.snapshot.people() if person == item.owner]
+    who, roles = (owned, None) if owned and ctx.snapshot.slot(slot_name).repeatable else _submitters(slot_name, ctx)
     return _blocker(
-        "artifact.incomplete", f"{slot_name} revision {item.latest.number} is incomplete: missing {shown}", requirement
+        "artifact.incomplete",
+        f"{slot_name} revision {item.latest.number} is incomplete: missing {shown}",
+        requirement,
+        slot_name,
+        who,
+        roles,
     )
 
 
@@ -169,13 +226,15 @@ def _signed(requirement: Signed, ctx: _Eval) -> list[Blocker]:
     if latest is None:
         return [_missing(slot_name, slot.submitted_by, ctx, requirement)]
     if not latest.latest.complete:
-        return [_incomplete(slot_name, latest, requirement)]
+        return [_incomplete(slot_name, latest, ctx, requirement)]
     signatures = latest.latest.signatures
     return [
         _blocker(
             "artifact.unsigned",
             f"{slot_name} revision {latest.latest.number} is not signed by {role} {person}",
             requirement,
+            slot_name,
+            [(person, role)],
         )
         for person, role in ctx.snapshot.people(requirement.by or slot.signed_by)
         if person not in signatures or (ctx.since is not None and signatures[person][1] < ctx.since)
@@ -196,7 +255,13 @@ def _count(requirement: Count, ctx: _Eval) -> list[Blocker]:
         else (f"since entering {ctx.snapshot.state!r}" if requirement.since == "state" else "since the start")
     )
     return [
-        _blocker("artifact.too_few", f"{have} of {requirement.min} complete {slot_name} items {window}", requirement)
+        _blocker(
+            "artifact.too_few",
+            f"{have} of {requirement.min} complete {slot_name} items {window}",
+            requirement,
+            slot_name,
+            *_submitters(slot_name, ctx),
+        )
     ]
 
 
@@ -214,6 +279,8 @@ def _current(requirement: Current, ctx: _Eval) -> list[Blocker]:
             "artifact.stale",
             f"the latest complete {slot_name} is {int(age)} days old; at most {requirement.max_age_days} allowed",
             requirement,
+            slot_name,
+            *_submitters(slot_name, ctx),
         )
     ]
 
@@ -261,13 +328,38 @@ def evaluate_obligation(obligation: Obligation, snapshot: Snapshot, now: dt.date
     slot = None if named is None else named[1]
     if obligation.within_days is not None:
         due_at = snapshot.entered_at + obligation.within_days * DAY
-        met = not _evaluate(obligation, _Eval(snapshot, now, {}))
-        return ObligationState(requirement=label, due_at=due_at, met=met, overdue=not met and now > due_at, slot=slot)
-    period = (obligation.every_days or 1) * DAY
-    lapse = _lapse(obligation, snapshot, period)
-    due_at = max(snapshot.entered_at + period, lapse or snapshot.entered_at)
-    met = not _evaluate(obligation, _Eval(snapshot, now, {}, since=now - period))
-    return ObligationState(requirement=label, due_at=due_at, met=met, overdue=not met and now > due_at, slot=slot)
+        blockers = _evaluate(obligation, _Eval(snapshot, now, {}))
+    else:
+        period = (obligation.every_days or 1) * DAY
+        lapse = _lapse(obligation, snapshot, period)
+        due_at = max(snapshot.entered_at + period, lapse or snapshot.entered_at)
+        blockers = _evaluate(obligation, _Eval(snapshot, now, {}, since=now - period))
+    met = not blockers
+    # The role is the one the definition expects to act, so a met obligation still says whose it was.
+    expected = _expected_roles(obligation, snapshot)
+    roles = {blocker.role for blocker in blockers} if len(expected) != 1 else set(expected)
+    return ObligationState(
+        requirement=label,
+        due_at=due_at,
+        met=met,
+        overdue=not met and now > due_at,
+        slot=slot,
+        role=roles.pop() if len(roles) == 1 else None,
+        people=list(dict.fromkeys(person for blocker in blockers for person in blocker.people)),
+    )
+
+
+def _expected_roles(obligation: Obligation, snapshot: Snapshot) -> list[str]:
+    """The roles an obligation waits on: those it names, else the slot's signers or submitters (all when unset)."""
+    if isinstance(obligation, CompleteObligation) and obligation.by:
+        return list(obligation.by)
+    roles: list[str] | None
+    if isinstance(obligation, SignedObligation):
+        roles = obligation.by or snapshot.slot(obligation.signed).signed_by
+    else:
+        named = slot_of(obligation)
+        roles = None if named is None else snapshot.slot(named[1]).submitted_by
+    return list(snapshot.bundle.workflow.roles) if roles is None else list(roles)
 
 
 def _lapse(  # noqa: PLR0911 - one answer per obligation form

@@ -18,8 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
@@ -222,6 +220,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     migrates, the others wait for it and then find the schema current. The lock is PostgreSQL's advisory lock
     or SQLite's write lock, taken before Alembic reads the schema version, and held until the migration commits.
     """
+    # Alembic is imported here, not at the top: every other command (status, audit...) would pay for it.
+    from alembic import command  # noqa: PLC0415
+    from alembic.config import Config  # noqa: PLC0415
+
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with translated(), engine.connect() as connection:
