@@ -20,6 +20,7 @@ from mentorflow.engine.snapshot import Snapshot
 from mentorflow.engine.writes import Write
 from mentorflow.errors import ConcurrencyConflict
 from mentorflow.identifiers import Actor, check_identifier
+from mentorflow.keys import Keyring
 from mentorflow.logs import Log
 from mentorflow.store import repo
 from mentorflow.types import Event
@@ -54,6 +55,8 @@ class Writer:
     retries: int
     subscribers: list[Subscriber] = field(default_factory=list)
     log: Log = field(default_factory=Log)
+    keys: Keyring | None = None
+    """Signs every event written (a keyed log); None writes events without a MAC."""
 
     def write(
         self, relationship: str, decide: Decide[T], actor: Actor, session: store.SessionLike | None
@@ -61,7 +64,7 @@ class Writer:
         """Decide and apply a write to one relationship, from a fresh snapshot each attempt."""
         check_identifier(relationship, "relationship id")
 
-        def body(working: store.Session, now: dt.datetime) -> Outcome[T]:
+        def body(working: store.Connection, now: dt.datetime) -> Outcome[T]:
             snapshot = repo.load_snapshot(working, self.bundles, relationship)
             write, value = decide(snapshot, now)
             workflows = {snapshot.id: snapshot.bundle.workflow.workflow}
@@ -70,7 +73,7 @@ class Writer:
             for plan in write.starts:
                 workflows[plan.id] = plan.bundle.workflow.workflow
                 self.bundles.register(working, plan.bundle, self.registry.get(*plan.bundle.key), now)
-            events = repo.apply_write(working, snapshot, write, actor, now)
+            events = repo.apply_write(working, snapshot, write, actor, now, self.keys)
             # The store returns the linked relationships' events first, then this one's in the write's order,
             # whose first records the write itself.
             return Outcome(value, events, workflows, events[len(events) - len(write.events)])
@@ -80,15 +83,19 @@ class Writer:
     def run(
         self,
         session: store.SessionLike | None,
-        body: Callable[[store.Session, dt.datetime], Outcome[T]],
+        body: Callable[[store.Connection, dt.datetime], Outcome[T]],
         actor: Actor,
     ) -> Outcome[T]:
-        """Run ``body`` in one transaction, retrying lost races a bounded number of times, then publish."""
+        """Run ``body`` in one transaction, retrying lost races a bounded number of times, then publish.
+
+        ``body`` runs on a plain ``Connection`` (``store.write``): its own transaction, or a savepoint in the
+        caller's session, whose ``after_commit`` then publishes the events.
+        """
         caller = store.caller_session(session)
         for attempt in range(self.retries):
             now = self.clock()
             try:
-                with store.transaction(self.engine, caller) as working:
+                with store.write(self.engine, caller) as working:
                     outcome = body(working, now)
             except ConcurrencyConflict:
                 if attempt == self.retries - 1:

@@ -35,17 +35,10 @@ def standing_rows(
 ) -> Iterator[Standing]:
     """Audit rows, oldest first, a chunk at a time: decoded from the cache, or evaluated where it has no answer."""
     decoder = StandingDecoder(now, lambda definition_hash: bundles.get(reading, definition_hash))
-    chunk: list[Standing | None] = []
-    outdated: dict[str, int] = {}
-    for row in standings.audit_rows(reading, now, FORMAT, **filters):
-        standing = decoder.decode(row)
-        if standing is None:
-            outdated[row[0]] = len(chunk)
-        chunk.append(standing)
-        if len(chunk) == queries.BATCH:
-            yield from _completed(reading, bundles, now, guards, chunk, outdated)
-            chunk, outdated = [], {}
-    yield from _completed(reading, bundles, now, guards, chunk, outdated)
+    for rows in standings.audit_rows(reading, now, FORMAT, queries.BATCH, **filters):
+        chunk = [decoder.decode(row) for row in rows]
+        outdated = {row[0]: at for at, (row, standing) in enumerate(zip(rows, chunk, strict=True)) if standing is None}
+        yield from _completed(reading, bundles, now, guards, chunk, outdated)
 
 
 def _completed(

@@ -22,11 +22,11 @@ import math
 import re
 import reprlib
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from mentorflow.canonical import canonical_json, sha256_hex
-from mentorflow.definitions.models import NAME_PATTERN, SCALAR_TYPES, FieldSpec, Kind
+from mentorflow.definitions.models import NAME_PATTERN, FieldSpec, Kind
 from mentorflow.errors import ArtifactInvalid, ArtifactTooLarge, PathError
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "Checked", "check_content"]
@@ -39,8 +39,6 @@ _INT_RANGE = range(-(2**63), 2**63)
 """Integers a platform's database and JSON tools can hold: 64 bits, signed."""
 
 _NAME = re.compile(NAME_PATTERN)
-_SCALARS = {name: FieldSpec(type=name) for name in SCALAR_TYPES}
-"""The spec of each item of a ``list`` of a scalar type (``of: text``)."""
 _NAME_LENGTH = 63
 """The longest name the language allows (``models.Name``); a longer key is quoted, cut short, like any other."""
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -49,6 +47,15 @@ _SHORT.maxstring = 40
 _SHORT.maxother = 60
 _SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 4
 _SHORT.maxlevel = 2
+
+
+@cache
+def _scalar(name: str) -> FieldSpec:
+    """The spec of each item of a ``list`` of a scalar type (``of: text``).
+
+    Made on first use: a model made at import builds its validator then, which every command would pay for.
+    """
+    return FieldSpec(type=name)
 
 
 @dataclass(frozen=True)
@@ -274,7 +281,7 @@ class _Walker:
             elif isinstance(of, dict):
                 items.append(self.object(of, item, item_path))
             else:
-                items.append(self.value(_SCALARS[of or "text"], item, item_path))
+                items.append(self.value(_scalar(of or "text"), item, item_path))
         return items
 
     def object(self, specs: dict[str, FieldSpec], value: Any, path: str) -> Any:

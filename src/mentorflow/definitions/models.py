@@ -60,7 +60,7 @@ Days = Annotated[int, Field(ge=0, le=36_600)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     @cached_property
     def as_yaml(self) -> dict[str, Any]:

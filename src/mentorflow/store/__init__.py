@@ -6,9 +6,10 @@ the hot path; ``repo`` the reads and writes of relationships and their hash-chai
 ``standings`` the bulk reads behind audits and verification, and the standing cache.
 """
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from mentorflow.store.db import (
+    Executor,
     Session,
     SessionLike,
     after_commit,
@@ -18,12 +19,15 @@ from mentorflow.store.db import (
     read,
     transaction,
     upgrade,
+    write,
 )
 from mentorflow.store.definitions import Bundles
 
 __all__ = [
     "Bundles",
+    "Connection",
     "Engine",
+    "Executor",
     "Session",
     "SessionLike",
     "after_commit",
@@ -33,4 +37,5 @@ __all__ = [
     "read",
     "transaction",
     "upgrade",
+    "write",
 ]

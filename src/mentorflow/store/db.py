@@ -26,11 +26,13 @@ from mentorflow.errors import BadDatabaseUrl, InvalidInput
 from mentorflow.store.faults import translated
 
 __all__ = [
+    "Executor",
     "Session",
     "SessionLike",
     "after_commit",
     "caller_session",
     "connect",
+    "connection_of",
     "exclusive",
     "from_db",
     "read",
@@ -38,6 +40,7 @@ __all__ = [
     "transaction",
     "translated",
     "upgrade",
+    "write",
 ]
 
 VERSION_TABLE = "mentorflow_alembic_version"
@@ -90,13 +93,44 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+Executor = Session | Connection
+"""What the store's reads and writes run on: a caller's Session, or the Connection of a write."""
+
+
+def connection_of(executor: Executor) -> Connection:
+    """The Connection statements run on: the executor itself, or the one a Session works in."""
+    return executor.connection() if isinstance(executor, Session) else executor
+
+
+@contextmanager
+def write(engine: Engine, session: Session | None) -> Iterator[Connection]:
+    """One write on a plain Connection: a new committed transaction, or a savepoint inside the caller's session.
+
+    mentorflow's writes are Core statements, so a write of its own needs no ORM Session: a Connection marked as a
+    write's (``BEGIN IMMEDIATE`` on SQLite) that commits when the block ends. Inside a caller's session the write
+    runs on that session's connection, in a savepoint the session knows of (``begin_nested``), so that the
+    caller's pending rows are flushed first and its ``after_commit`` hooks see the write.
+    """
+    with translated():
+        if session is None:
+            with engine.connect() as connection:
+                connection.execution_options(**{_WRITE: True})
+                with connection.begin():
+                    yield connection
+        else:
+            _begin_sqlite(session.connection())
+            with session.begin_nested():
+                yield session.connection()
+
+
 @contextmanager
 def transaction(engine: Engine, session: Session | None) -> Iterator[Session]:
     """One write: a new committed transaction, or a savepoint inside the caller's session.
 
-    A write of its own is a Session whose connection is marked as a write's before it begins (``BEGIN IMMEDIATE``
-    on SQLite). The session commits, so that ORM rows are flushed first and ``after_commit`` hooks run after the
-    commit when the session is passed back to mentorflow as a caller's session.
+    For work that wants a Session (the demo, the standing cache's refresh, a platform's own rows): a Session whose
+    connection is marked as a write's before it begins (``BEGIN IMMEDIATE`` on SQLite). The session commits, so
+    that ORM rows are flushed first and ``after_commit`` hooks run after the commit when the session is passed
+    back to mentorflow as a caller's session. mentorflow's own writes use ``write``.
     """
     with translated():
         if session is None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from mentorflow.definitions import Bundle, Loaded
-from mentorflow.errors import DefinitionProblem, MissingDefinition, VersionConflict
-from mentorflow.store.db import to_db
+from mentorflow.errors import CorruptDefinition, DefinitionProblem, MissingDefinition, VersionConflict
+from mentorflow.store.db import Executor, to_db
 from mentorflow.store.tables import Definition
 
 __all__ = ["Bundles", "definitions"]
@@ -30,7 +30,7 @@ class Bundles:
     def __len__(self) -> int:
         return len(self._known)
 
-    def get(self, session: Session, definition_hash: str) -> Bundle:
+    def get(self, session: Executor, definition_hash: str) -> Bundle:
         """A stored definition, read and parsed the first time it is asked for."""
         found = self._known.get(definition_hash)
         if found is None:
@@ -41,11 +41,16 @@ class Bundles:
                     hint="Run `mentorflow verify`; the database may have been edited by hand.",
                 )
             found = Bundle.from_json(body)
+            if found.hash != definition_hash:
+                raise CorruptDefinition(
+                    f"the stored definition {definition_hash[:12]} does not match its hash: it was edited",
+                    hint="Nothing runs on it. Run `mentorflow verify`, and restore the definitions from a backup.",
+                )
             with self._lock:
                 found = self._known.setdefault(definition_hash, found)
         return found
 
-    def register(self, session: Session, bundle: Bundle, source: Loaded, now: dt.datetime) -> None:
+    def register(self, session: Executor, bundle: Bundle, source: Loaded, now: dt.datetime) -> None:
         """Store a bundle once; a different bundle under the same (id, version) is a version conflict.
 
         ``source`` is the file the bundle's workflow was read from, so that the conflict points at its `version:`.
@@ -70,8 +75,8 @@ class Bundles:
                     )
                 ]
             )
-        session.add(
-            Definition(
+        session.execute(
+            insert(Definition).values(
                 hash=bundle.hash,
                 workflow=workflow_id,
                 version=version,
@@ -80,7 +85,6 @@ class Bundles:
                 created_at=to_db(now),
             )
         )
-        session.flush()
         with self._lock:
             self._known.setdefault(bundle.hash, bundle)
 

@@ -21,10 +21,12 @@ from mentorflow.engine.snapshot import RevisionView, Snapshot
 from mentorflow.engine.writes import StartPlan, Write
 from mentorflow.errors import ConcurrencyConflict, CorruptRow, NotFound, RelationshipExists
 from mentorflow.identifiers import Actor
-from mentorflow.store.db import from_db, to_db
+from mentorflow.keys import Keyring
+from mentorflow.store.db import Executor, connection_of, from_db, to_db
 from mentorflow.store.definitions import Bundles
 from mentorflow.store.faults import violated
 from mentorflow.store.statements import (
+    CARRIED_REVISION,
     HEAD_AND_PEOPLE,
     INSERT_EVENT,
     INSERT_PEOPLE,
@@ -36,13 +38,15 @@ from mentorflow.store.statements import (
     RELATIONSHIP_EXISTS,
     REVISIONS_OF_MANY,
     REVISIONS_OF_ONE,
+    SIGNATURES_OF_REVISION,
     UPDATE_HEAD,
     UPDATE_HEAD_AND_STATE,
 )
-from mentorflow.store.tables import RELATIONSHIP_ID, EventRow, RevisionRow, SignatureRow
+from mentorflow.store.tables import RELATIONSHIP_ID, EventRow
 from mentorflow.types import Event
 
 __all__ = [
+    "Chain",
     "apply_write",
     "create",
     "events_of",
@@ -53,7 +57,7 @@ __all__ = [
 ]
 
 
-def snapshot_of(session: Session, bundles: Bundles, row: Any) -> Snapshot:
+def snapshot_of(session: Executor, bundles: Bundles, row: Any) -> Snapshot:
     """The head of a snapshot from a relationship row (ORM or Core); participants and artifacts come after."""
     bundle = bundles.get(session, row.definition_hash)
     if row.state not in bundle.workflow.states:
@@ -76,9 +80,9 @@ def snapshot_of(session: Session, bundles: Bundles, row: Any) -> Snapshot:
     )
 
 
-def load_snapshot(session: Session, bundles: Bundles, relationship_id: str) -> Snapshot:
+def load_snapshot(session: Executor, bundles: Bundles, relationship_id: str) -> Snapshot:
     """The current snapshot of a relationship, from its cached rows: two queries."""
-    connection = session.connection()
+    connection = connection_of(session)
     rows = connection.execute(HEAD_AND_PEOPLE, {"id": relationship_id}).all()
     if not rows:
         raise NotFound(
@@ -123,21 +127,25 @@ def _add_revisions(by_id: Mapping[str, Snapshot], rows: Iterable[Sequence[Any]])
 # -- writing ----------------------------------------------------------------------------------------------------
 
 
-class _Chain:
+class Chain:
     """Appends events to one relationship, keeping seq and the hash chain."""
 
-    def __init__(self, relationship_id: str, seq: int, last_hash: str, actor: Actor, now: dt.datetime) -> None:
+    def __init__(
+        self, relationship_id: str, seq: int, last_hash: str, actor: Actor, now: dt.datetime, keys: Keyring | None
+    ) -> None:
         self.relationship_id = relationship_id
         self.seq = seq
         self.hash = last_hash
         self.actor = actor.label
         self.at = to_db(now)
         self.at_text = from_db(self.at).isoformat()
+        self.keys = keys
         self.rows: list[dict[str, Any]] = []
 
     def append(self, kind: str, payload: dict[str, Any]) -> int:
         self.seq += 1
         self.hash = event_hash(self.hash, self.relationship_id, self.seq, kind, self.actor, self.at_text, payload)
+        keys = self.keys
         self.rows.append(
             {
                 "relationship_id": self.relationship_id,
@@ -147,24 +155,32 @@ class _Chain:
                 "at": self.at,
                 "payload": canonical_json(payload),
                 "hash": self.hash,
+                "mac": None if keys is None else keys.sign(self.hash),
+                "key_id": None if keys is None else keys.signing_id,
             }
         )
         return self.seq
 
     def events(self) -> list[Event]:
-        return [to_event_values(**row) for row in self.rows]
+        return [
+            to_event_values(
+                row["relationship_id"], row["seq"], row["kind"], row["actor"], row["at"], row["payload"], row["hash"]
+            )
+            for row in self.rows
+        ]
 
 
-def create(session: Session, plan: StartPlan, actor: Actor, now: dt.datetime) -> list[Event]:
-    """Insert a new relationship with its participants, carried artifacts and first events."""
-    connection = session.connection()
+def create(
+    connection: Connection, plan: StartPlan, actor: Actor, now: dt.datetime, keys: Keyring | None = None
+) -> list[Event]:
+    """Insert a new relationship with its participants, carried artifacts and first events (signed by ``keys``)."""
     if connection.execute(RELATIONSHIP_EXISTS, {"id": plan.id}).first() is not None:
         raise RelationshipExists(f"a relationship with id {plan.id!r} already exists", relationship=plan.id)
     workflow = plan.bundle.workflow
     at = to_db(now)
-    chain = _Chain(plan.id, 0, GENESIS, actor, now)
+    chain = Chain(plan.id, 0, GENESIS, actor, now, keys)
     chain.append("started", plan.started_payload)
-    revisions, signatures = _carried(session, plan, chain)
+    revisions, signatures = _carried(connection, plan, chain)
     # The row is inserted at the head of its chain: nobody else can write to a relationship that did not exist.
     _insert_relationship(
         connection,
@@ -201,20 +217,18 @@ def _insert_relationship(connection: Connection, row: dict[str, Any]) -> None:
         raise
 
 
-def _carried(session: Session, plan: StartPlan, chain: _Chain) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _carried(
+    connection: Connection, plan: StartPlan, chain: Chain
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The revisions and signatures a linked start carries from its source, with their events on ``chain``."""
     revisions: list[dict[str, Any]] = []
     signatures: list[dict[str, Any]] = []
     source_id = (plan.linked_from or {}).get("relationship") or ""
     for carry in plan.carry:
-        source = session.execute(
-            select(RevisionRow).where(
-                RevisionRow.relationship_id == source_id,
-                RevisionRow.slot == carry.slot,
-                RevisionRow.item == carry.item,
-                RevisionRow.number == carry.number,
-            )
-        ).scalar_one()
+        source = connection.execute(
+            CARRIED_REVISION,
+            {"id": source_id, "slot": carry.slot, "item": carry.item, "number": carry.number},
+        ).one()
         origin = {"relationship": source_id, "slot": carry.slot, "item": carry.item, "revision": carry.number}
         revisions.append(
             {
@@ -241,11 +255,7 @@ def _carried(session: Session, plan: StartPlan, chain: _Chain) -> tuple[list[dic
                 "submitted_by": source.submitted_by,
             },
         )
-        signed = session.execute(
-            select(SignatureRow.person, SignatureRow.role)
-            .where(SignatureRow.revision_id == source.id)
-            .order_by(SignatureRow.id)
-        )
+        signed = connection.execute(SIGNATURES_OF_REVISION, {"id": source.id})
         for person, role in signed:
             signatures.append(
                 {
@@ -261,7 +271,14 @@ def _carried(session: Session, plan: StartPlan, chain: _Chain) -> tuple[list[dic
     return revisions, signatures
 
 
-def apply_write(session: Session, snapshot: Snapshot, write: Write, actor: Actor, now: dt.datetime) -> list[Event]:
+def apply_write(
+    connection: Connection,
+    snapshot: Snapshot,
+    write: Write,
+    actor: Actor,
+    now: dt.datetime,
+    keys: Keyring | None = None,
+) -> list[Event]:
     """Apply one planned write to a relationship atomically (within the caller's transaction).
 
     Returns the events of the relationships it started first (their events are referenced by ours), then this
@@ -269,8 +286,8 @@ def apply_write(session: Session, snapshot: Snapshot, write: Write, actor: Actor
     """
     linked: list[Event] = []
     for plan in write.starts:
-        linked += create(session, plan, actor, now)
-    chain = _Chain(snapshot.id, snapshot.seq, snapshot.last_hash, actor, now)
+        linked += create(connection, plan, actor, now, keys)
+    chain = Chain(snapshot.id, snapshot.seq, snapshot.last_hash, actor, now, keys)
     for kind, payload in write.events:
         chain.append(kind, payload)
     params: dict[str, Any] = {
@@ -285,7 +302,6 @@ def apply_write(session: Session, snapshot: Snapshot, write: Write, actor: Actor
     if write.state is not None:
         statement = UPDATE_HEAD_AND_STATE
         params.update(b_state=write.state, b_final=snapshot.bundle.workflow.states[write.state].final)
-    connection = session.connection()
     if connection.execute(statement, params).rowcount != 1:
         raise ConcurrencyConflict(
             f"relationship {snapshot.id!r} changed while this write was prepared", relationship=snapshot.id

@@ -8,7 +8,7 @@ is never trusted, whoever wrote it and whenever.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -88,10 +88,15 @@ def _text(column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 def audit_rows(
-    session: Session, now: dt.datetime, current_format: int, **filters: str | None
-) -> Iterable[Sequence[Any]]:
+    session: Session, now: dt.datetime, current_format: int, chunk: int, **filters: str | None
+) -> Iterator[Sequence[Sequence[Any]]]:
     """(id, definition hash, workflow, version, program, state, entered_at, last_event_at, cached standing) of
-    every matching relationship, oldest first; the cached standing is None where it does not hold at ``now``."""
+    every matching relationship, oldest first, ``chunk`` rows at a time; the cached standing is None where it does
+    not hold at ``now``.
+
+    The rows come as the driver fetches them (``Result.partitions``, one ``fetchmany`` per chunk): iterating row
+    by row through ``fetchone`` cost about 4 µs a row, a tenth of a 100,000-row audit.
+    """
     columns = (
         _REL.c.id,
         _REL.c.definition_hash,
@@ -104,7 +109,7 @@ def audit_rows(
         case((fresh_clause(now, current_format), _REL.c.standing), else_=None).label("standing"),
     )
     query = _filtered(select(*columns), filters).order_by(_REL.c.started_at, _REL.c.id)
-    return session.connection().execute(query.execution_options(yield_per=2000))
+    return session.connection().execute(query.execution_options(yield_per=chunk)).partitions()
 
 
 def _outdated(now: dt.datetime, current_format: int) -> ColumnElement[bool]:

@@ -22,6 +22,7 @@ from mentorflow.store.tables import (
 )
 
 __all__ = [
+    "CARRIED_REVISION",
     "HEAD_AND_PEOPLE",
     "HEAD_COLUMNS",
     "INSERT_EVENT",
@@ -34,6 +35,7 @@ __all__ = [
     "RELATIONSHIP_EXISTS",
     "REVISIONS_OF_MANY",
     "REVISIONS_OF_ONE",
+    "SIGNATURES_OF_REVISION",
     "UPDATE_HEAD",
     "UPDATE_HEAD_AND_STATE",
 ]
@@ -104,6 +106,19 @@ def _revisions(match: Callable[[ColumnElement[str]], ColumnElement[bool]]) -> Se
 REVISIONS_OF_ONE = _revisions(lambda column: column == bindparam("id"))
 # An IN list costs a step after compilation on every call, which the common case, one relationship, does without.
 REVISIONS_OF_MANY = _revisions(lambda column: column.in_(bindparam("ids", expanding=True)))
+
+CARRIED_REVISION = select(_REVISIONS).where(
+    _REVISIONS.c.relationship_id == bindparam("id"),
+    _REVISIONS.c.slot == bindparam("slot"),
+    _REVISIONS.c.item == bindparam("item"),
+    _REVISIONS.c.number == bindparam("number"),
+)
+"""One revision of a relationship, which a linked start carries over."""
+SIGNATURES_OF_REVISION = (
+    select(_SIGNATURES.c.person, _SIGNATURES.c.role)
+    .where(_SIGNATURES.c.revision_id == bindparam("id"))
+    .order_by(_SIGNATURES.c.id)
+)
 
 RELATIONSHIP_EXISTS = select(_REL.c.id).where(_REL.c.id == bindparam("id"))
 INSERT_RELATIONSHIP = insert(_REL)
