@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from mentorflow import Actor, ArtifactLimit, Blocked, Mentorflow
-from mentorflow.store.tables import RevisionRow
+from mentorflow.store.tables import (
+    EventRow,
+    ParticipantRow,
+    PhaseStayRow,
+    RelationshipRow,
+    RevisionRow,
+    SignatureRow,
+)
 from tests.conftest import START, FakeClock
 from tests.content import latest, valid
 
@@ -213,3 +220,21 @@ def test_a_tick_in_the_past_skips_what_has_been_written_since(mf: Mentorflow, mi
     clock.advance(-5)
     assert mf.tick() == []
     assert mf.status(micro).state == "requested"
+
+
+def _delete_whole(mf: Mentorflow, rel_id: str) -> None:
+    with mf.engine.begin() as connection:
+        for row in (PhaseStayRow, SignatureRow, RevisionRow, ParticipantRow, EventRow):
+            connection.execute(delete(row).where(row.relationship_id == rel_id))
+        connection.execute(delete(RelationshipRow).where(RelationshipRow.id == rel_id))
+
+
+@pytest.mark.parametrize("deleted", ["started", "source"])
+def test_a_link_whose_other_end_is_gone_is_named(mf: Mentorflow, micro: str, deleted: str) -> None:
+    """Deleting either end of a conversion leaves the other pointing at nothing, and `verify` names it."""
+    dyad = _convert(mf, micro)
+    gone, left = (dyad, micro) if deleted == "started" else (micro, dyad)
+    _delete_whole(mf, gone)
+    [broken] = mf.verify().broken
+    assert broken.relationship == left
+    assert any(repr(gone) in problem for problem in broken.problems), broken.problems

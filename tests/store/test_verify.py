@@ -6,13 +6,14 @@ import dataclasses
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from mentorflow import Actor, BrokenRelationship, Mentorflow
+from mentorflow import Actor, BrokenRelationship, CorruptDefinition, Mentorflow
 from mentorflow.audit.verify import check_relationship
 from mentorflow.canonical import GENESIS, canonical_json, event_hash
 from mentorflow.store import queries
@@ -272,8 +273,9 @@ def _forge(records: RelationshipRecords, edit: Edit) -> RelationshipRecords:
             )
         )
         previous = digest
-    records.row.seq, records.row.last_hash = len(rows), previous
-    return dataclasses.replace(records, events=rows)
+    head = SimpleNamespace(**{**records.row._asdict(), "seq": len(rows), "last_hash": previous})
+    # Plain objects with the same attributes stand in for the database's rows.
+    return dataclasses.replace(records, row=cast("Any", head), events=cast("Any", rows))
 
 
 def sign_an_old_revision(events: list[dict[str, Any]]) -> None:
@@ -323,3 +325,22 @@ def test_a_relationship_without_its_definition_is_broken(mf: Mentorflow, pair: t
     assert check_relationship(records) == BrokenRelationship(
         relationship=pair[0], problems=["its definition is missing"]
     )
+
+
+def test_the_engine_refuses_an_edited_definition(mf: Mentorflow, pair: tuple[str, str], db_url: str) -> None:
+    """A definition whose body no longer matches its hash is never run: reads and writes fail, nothing is written."""
+    target, bystander = pair
+    with mf.engine.begin() as connection:
+        edit_the_definition(connection, target)
+    fresh = Mentorflow(db_url)  # nothing parsed yet: it reads the edited body
+    try:
+        for attempt in (
+            lambda: fresh.status(target),
+            lambda: fresh.submit(target, "meeting", valid("meeting"), actor="ann"),
+        ):
+            with pytest.raises(CorruptDefinition, match="does not match its hash: it was edited"):
+                attempt()
+        assert len(fresh.history(bystander)) == 2  # other definitions still run
+    finally:
+        fresh.engine.dispose()
+    assert len(mf.history(target)) == 6

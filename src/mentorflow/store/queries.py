@@ -6,18 +6,39 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from mentorflow.engine.snapshot import Snapshot
 from mentorflow.store.db import from_db, to_db
 from mentorflow.store.definitions import Bundles
 from mentorflow.store.repo import load_details, snapshot_of
 from mentorflow.store.statements import HEAD_COLUMNS
-from mentorflow.store.tables import Definition, EventRow, ParticipantRow, RelationshipRow, RevisionRow, SignatureRow
+from mentorflow.store.tables import (
+    Definition,
+    EventRow,
+    ParticipantRow,
+    PhaseStayRow,
+    RelationshipRow,
+    RevisionRow,
+    SignatureRow,
+)
 
-__all__ = ["RelationshipRecords", "due_candidates", "load_snapshots", "records", "state_entries"]
+__all__ = [
+    "RelationshipRecords",
+    "StoredRevision",
+    "due_candidates",
+    "load_snapshots",
+    "participations",
+    "person_snapshots",
+    "programs",
+    "records",
+    "revisions_of",
+    "roles_held",
+    "state_entries",
+]
 
 BATCH = 2000
 
@@ -45,6 +66,13 @@ def load_snapshots(
         snapshots = {row.id: snapshot_of(session, bundles, row) for row in rows[start : start + BATCH]}
         load_details(connection, snapshots)
         yield from snapshots.values()
+
+
+def programs(session: Session) -> list[str]:
+    """Every program some relationship belongs to."""
+    table = RelationshipRow.__table__
+    query = select(table.c.program).where(table.c.program.is_not(None)).distinct()
+    return list(session.connection().execute(query).scalars())
 
 
 def relationship_ids(session: Session) -> list[str]:
@@ -76,48 +104,59 @@ def due_candidates(session: Session, bundles: Bundles, now: dt.datetime) -> list
 
 @dataclass
 class RelationshipRecords:
-    """Every row that belongs to one relationship, as verification needs them."""
+    """Every row that belongs to one relationship, as verification needs them (Core rows, read by attribute)."""
 
-    row: RelationshipRow
-    events: list[EventRow] = field(default_factory=list)
-    participants: list[ParticipantRow] = field(default_factory=list)
-    revisions: list[RevisionRow] = field(default_factory=list)
-    signatures: list[SignatureRow] = field(default_factory=list)
+    row: Row[Any]
+    events: list[Row[Any]] = field(default_factory=list)
+    participants: list[Row[Any]] = field(default_factory=list)
+    revisions: list[Row[Any]] = field(default_factory=list)
+    signatures: list[Row[Any]] = field(default_factory=list)
     definition_body: str | None = None
+    bodies: dict[str, str] = field(default_factory=dict)
+    """Every stored definition's body by hash (shared): the ones a migrated relationship ran on before."""
+    definition: tuple[str, int, str] | None = None
+    """The stored (workflow, version, title) of the definition the relationship is pinned to."""
+    stays: list[Row[Any]] = field(default_factory=list)
+
+
+_OWNED = (
+    ("events", EventRow.__table__, ("relationship_id", "seq")),
+    ("participants", ParticipantRow.__table__, ("id",)),
+    ("revisions", RevisionRow.__table__, ("id",)),
+    ("signatures", SignatureRow.__table__, ("id",)),
+    ("stays", PhaseStayRow.__table__, ("id",)),
+)
+"""The tables whose rows belong to one relationship: where ``RelationshipRecords`` keeps them, and their order."""
 
 
 def records(session: Session) -> Iterator[RelationshipRecords]:
-    """Every relationship with all its rows, in batches."""
-    ids = list(session.scalars(select(RelationshipRow.id).order_by(RelationshipRow.id)))
-    bodies = {row[0]: row[1] for row in session.execute(select(Definition.hash, Definition.body))}
+    """Every relationship with all its rows, in batches of ``BATCH`` relationships (one query per table)."""
+    connection = session.connection()
+    relationships = RelationshipRow.__table__
+    ids = list(connection.execute(select(relationships.c.id).order_by(relationships.c.id)).scalars())
+    definitions = Definition.__table__
+    stored = connection.execute(select(definitions)).all()
+    bodies = {row.hash: row.body for row in stored}
+    names = {row.hash: (row.workflow, row.version, row.title) for row in stored}
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         found = {
             row.id: RelationshipRecords(row)
-            for row in session.scalars(select(RelationshipRow).where(RelationshipRow.id.in_(batch)))
+            for row in connection.execute(select(relationships).where(relationships.c.id.in_(batch)))
         }
-        for event in session.scalars(
-            select(EventRow).where(EventRow.relationship_id.in_(batch)).order_by(EventRow.relationship_id, EventRow.seq)
-        ):
-            found[event.relationship_id].events.append(event)
-        for participant in session.scalars(
-            select(ParticipantRow).where(ParticipantRow.relationship_id.in_(batch)).order_by(ParticipantRow.id)
-        ):
-            found[participant.relationship_id].participants.append(participant)
-        for revision in session.scalars(
-            select(RevisionRow).where(RevisionRow.relationship_id.in_(batch)).order_by(RevisionRow.id)
-        ):
-            found[revision.relationship_id].revisions.append(revision)
-        for signature in session.scalars(
-            select(SignatureRow).where(SignatureRow.relationship_id.in_(batch)).order_by(SignatureRow.id)
-        ):
-            found[signature.relationship_id].signatures.append(signature)
+        for name, table, order in _OWNED:
+            query = select(table).where(table.c.relationship_id.in_(batch)).order_by(*(table.c[c] for c in order))
+            for owned in connection.execute(query):
+                getattr(found[owned.relationship_id], name).append(owned)
         for rel_id in batch:
             found[rel_id].definition_body = bodies.get(found[rel_id].row.definition_hash)
+            found[rel_id].definition = names.get(found[rel_id].row.definition_hash)
+            found[rel_id].bodies = bodies
             yield found[rel_id]
 
 
-ENTRY_KINDS = ("started", "transitioned", "overridden")
+ENTRY_KINDS = ("started", "transitioned", "overridden", "migrated")
+"""Events that enter a state; a ``migrated`` event enters its new state (``to``) on the new definition."""
 
 
 def state_entries(
@@ -147,3 +186,116 @@ def entries_by_relationship(
     for rel_id, at, state in state_entries(session, relationship_ids):
         found.setdefault(rel_id, []).append((at, state))
     return found
+
+
+# -- documents and people (DESIGN §12) ----------------------------------------------------------------------------
+
+
+@dataclass
+class StoredRevision:
+    """One stored revision with its content (canonical JSON text) and the signatures made on it."""
+
+    item: int
+    number: int
+    content: str
+    content_hash: str
+    complete: bool
+    missing: list[str]
+    submitted_by: str
+    submitted_at: dt.datetime
+    signatures: list[tuple[str, str, dt.datetime]] = field(default_factory=list)
+    """(person, role, signed_at), in the order they were made."""
+
+
+def roles_held(session: Session, relationship_id: str, person: str) -> list[str]:
+    """Every role ``person`` ever held in a relationship, including roles they have left: what they may read."""
+    table = ParticipantRow.__table__
+    query = (
+        select(table.c.role)
+        .where(table.c.relationship_id == relationship_id, table.c.person == person)
+        .order_by(table.c.id)
+    )
+    return list(dict.fromkeys(session.connection().execute(query).scalars()))
+
+
+def revisions_of(session: Session, relationship_id: str, slot: str, item: int | None = None) -> list[StoredRevision]:
+    """The revisions of a slot (of one item, when given), by item and number, each with its signatures: two
+    queries."""
+    revisions = RevisionRow.__table__
+    signatures = SignatureRow.__table__
+    query = select(
+        revisions.c.id,
+        revisions.c.item,
+        revisions.c.number,
+        revisions.c.content,
+        revisions.c.content_hash,
+        revisions.c.complete,
+        revisions.c.missing,
+        revisions.c.submitted_by,
+        revisions.c.submitted_at,
+    ).where(revisions.c.relationship_id == relationship_id, revisions.c.slot == slot)
+    if item is not None:
+        query = query.where(revisions.c.item == item)
+    connection = session.connection()
+    found: dict[int, StoredRevision] = {}
+    for row in connection.execute(query.order_by(revisions.c.item, revisions.c.number)):
+        found[row.id] = StoredRevision(
+            row.item,
+            row.number,
+            row.content,
+            row.content_hash,
+            row.complete,
+            json.loads(row.missing),
+            row.submitted_by,
+            from_db(row.submitted_at),
+        )
+    if found:
+        signed = (
+            select(signatures.c.revision_id, signatures.c.person, signatures.c.role, signatures.c.signed_at)
+            .where(signatures.c.relationship_id == relationship_id, signatures.c.revision_id.in_(list(found)))
+            .order_by(signatures.c.id)
+        )
+        for revision_id, person, role, signed_at in connection.execute(signed):
+            found[revision_id].signatures.append((person, role, from_db(signed_at)))
+    return list(found.values())
+
+
+def _person_heads() -> Any:
+    mine = aliased(ParticipantRow, name="mine")
+    return (
+        select(*HEAD_COLUMNS, mine.role)
+        .select_from(mine)
+        .join(RelationshipRow, RelationshipRow.id == mine.relationship_id)
+        .where(mine.person == bindparam("person"), mine.left_at.is_(None))
+        .order_by(RelationshipRow.started_at, RelationshipRow.id, mine.role)
+    )
+
+
+PERSON_HEADS = _person_heads()
+"""The head of every relationship a person holds a role in now, once per role, oldest first (built once)."""
+PARTICIPATIONS = (
+    select(ParticipantRow.relationship_id, ParticipantRow.role)
+    .where(ParticipantRow.person == bindparam("person"), ParticipantRow.left_at.is_(None))
+    .order_by(ParticipantRow.relationship_id, ParticipantRow.role)
+)
+
+
+def participations(session: Session, person: str) -> list[tuple[str, str]]:
+    """(relationship id, role) of every role ``person`` holds now, by relationship id: one query that the index
+    of participants by person answers alone (it holds every column the query reads)."""
+    return [(rel_id, role) for rel_id, role in session.connection().execute(PARTICIPATIONS, {"person": person})]
+
+
+def person_snapshots(session: Session, bundles: Bundles, person: str) -> tuple[list[Snapshot], list[tuple[str, str]]]:
+    """The snapshots of the relationships ``person`` holds a role in now, oldest first, and (relationship id, role)
+    of each role they hold: three queries, however large the database (the index of participants by person)."""
+    connection = session.connection()
+    snapshots: dict[str, Snapshot] = {}
+    held = []
+    for row in connection.execute(PERSON_HEADS, {"person": person}):
+        if row.id not in snapshots:
+            snapshots[row.id] = snapshot_of(session, bundles, row)
+        held.append((row.id, row.role))
+    if snapshots:
+        load_details(connection, snapshots)
+    return list(snapshots.values()), held

@@ -130,7 +130,8 @@ class ParticipantRow(Base):
     __tablename__ = "mentorflow_participants"
     __table_args__ = (
         Index("ix_mentorflow_participants_relationship", "relationship_id", "left_at"),
-        Index("ix_mentorflow_participants_person", "person"),
+        # Covers `person`'s query (a person's current roles): read from the index alone, never from the table.
+        Index("ix_mentorflow_participants_person", "person", "left_at", "relationship_id", "role"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -193,6 +194,9 @@ class EventRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime)
     payload: Mapped[str] = mapped_column(Text)
     hash: Mapped[str] = mapped_column(HASH)
+    mac: Mapped[str | None] = mapped_column(String(64))
+    """HMAC-SHA256 of ``hash`` under the key named ``key_id``; both NULL for an event written without a key."""
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
 
 class PhaseStayRow(Base):
