@@ -45,7 +45,9 @@ EXPECTED = [
     "  notify: summer-ben is now lapsed (by system)",
     "  tick fired 1 transition(s), as system",
     "  overdue: summer-ana (active): >= 1 meeting every 14 days, due 2026-06-15",
-    "6. verify: ok",
+    "    submit meeting in summer-ana, due 2026-06-15 (overdue)",
+    "  403 error[artifact.hidden]: 'dr.okafor' may not read 'journal' of relationship 'summer-ana'",
+    "7. verify: ok",
 ]
 """Lines the example must print, in this order (with others between them)."""
 

@@ -3,7 +3,8 @@
 A tiny "platform" keeps its mentor matches and mentor trainings in its own tables, on its own SQLAlchemy engine,
 and embeds mentorflow for the workflow. The script shows a match and the first plan committed together, a
 rollback undoing both, notifications sent only after commit, a custom guard reading the platform's data, how a
-view would turn errors into HTTP answers, and the clock. Run it with ``python examples/embedding/embedding.py``;
+view would turn errors into HTTP answers, the clock, and the pages a participant reads: their to-do list and a
+document, read as them. Run it with ``python examples/embedding/embedding.py``;
 docs/embedding.md walks through it, and tests/test_embedding_docs.py keeps the two in sync.
 """
 # ruff: noqa: T201 - an example script talks to its reader on stdout
@@ -25,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from mentorflow import (
     Actor,
     ActorError,
+    ArtifactHidden,
     Blocked,
     ConcurrencyConflict,
     Event,
@@ -58,6 +60,7 @@ roles:
 artifacts:
   plan: {kind: idp, submitted_by: [mentee]}
   meeting: {kind: meeting, repeatable: true}
+  journal: {kind: reflection, submitted_by: [mentee], visible_to: []}   # the student's own, and the staff's
 states:
   matched:
     initial: true
@@ -103,6 +106,12 @@ PLAN = {
     "objectives": [
         {"description": "Present a poster at the summer symposium", "category": "research", "target_date": "2026-08-07"}
     ],
+}
+
+JOURNAL = {
+    "definition_of_success": "A poster I am proud of, and knowing whether research is for me.",
+    "strengths": ["Persistence"],
+    "values": ["Curiosity"],
 }
 
 workdir = Path(tempfile.mkdtemp(prefix="mentorflow-example-"))
@@ -293,6 +302,40 @@ for standing in mf.audit(overdue=True):
         print(f"  overdue: {standing.id} ({standing.state}): {late.requirement}, due {late.due_at:%Y-%m-%d}")
 # --8<-- [end:clock]
 
-print(f"6. verify: {'ok' if mf.verify().ok else 'BROKEN'}")
+print("6. Each person's pages: their to-do list, and documents read as them")
+
+
+# --8<-- [start:pages]
+def home_page(user: str) -> list[str]:
+    """A participant's home page: what waits on them across relationships, with due dates, and their network."""
+    view = mf.person(user, actor=user)
+    lines = [f"  {user} has {len(view.todo)} thing(s) to do"]
+    for task in view.todo:
+        due = "" if task.due_at is None else f", due {task.due_at:%Y-%m-%d}" + (" (overdue)" if task.overdue else "")
+        lines.append(f"    {task.action} {task.slot or task.trigger} in {task.relationship}{due}")
+    return lines + [f"    works with {entry.person} ({entry.relation})" for entry in view.network]
+
+
+def document_page(relationship: str, slot: str, user: str) -> list[str]:
+    """A document page: the revision shown (a sign button would send its number) and what changed since."""
+    try:
+        document = mf.document(relationship, slot, actor=user)
+    except ArtifactHidden as error:
+        return [f"  403 error[{error.code}]: {error.message}"]
+    lines = [f"  {document.title}, revision {document.revision}, by {document.submitted_by}"]
+    return lines + [f"    {change.change}: {change.path}" for change in mf.diff(relationship, slot, actor=user)]
+
+
+goals = [*PLAN["long_term_goals"], "Publish the summer project"]
+mf.submit("summer-ana", "plan", {**PLAN, "long_term_goals": goals}, actor="ana.silva")
+mf.submit("summer-ana", "journal", JOURNAL, actor="ana.silva")
+for line in home_page("dr.okafor"):
+    print(line)
+for slot in ("plan", "journal"):
+    for line in document_page("summer-ana", slot, "dr.okafor"):
+        print(line)
+# --8<-- [end:pages]
+
+print(f"7. verify: {'ok' if mf.verify().ok else 'BROKEN'}")
 engine.dispose()
 shutil.rmtree(workdir)

@@ -6,6 +6,10 @@ platform's write fails, mentorflow's write is rolled back with it, and notificat
 
 Run it: ``pip install -e '.[platform]'`` then ``flask --app examples.platform.app run`` (SQLite in the current
 directory; set ``PLATFORM_DB`` for another database). Requests name their user in the ``X-User`` header.
+
+Every page reads as the user who asks (``actor=``): a stranger to a pair is refused, and a mentor never sees the
+mentee's confidential evaluation. A participant's home page is built on ``person`` (their to-do list across pairs,
+their network); a document page on ``document`` and ``diff``, with a sign button bound to the revision it shows.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template_string, request
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, create_engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -36,6 +40,9 @@ STATUS_OF = {  # how mentorflow's error families map onto HTTP
     "actor.not_owner": 403,
     "signature.not_signer": 403,
     "signature.stale": 409,
+    "artifact.hidden": 403,
+    "artifact.missing": 404,
+    "artifact.unknown_slot": 404,
     "platform.unauthenticated": 401,
 }
 
@@ -125,8 +132,11 @@ def actor(session: Session) -> Actor:
 
 
 def body() -> dict[str, Any]:
+    """The request's JSON object, or the fields of a submitted HTML form (the sign button), numbers as numbers."""
     data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else {}
+    if isinstance(data, dict):
+        return data
+    return {key: int(value) if value.isdigit() else value for key, value in request.form.items()}
 
 
 def refused(error: MentorflowError) -> tuple[Response, int]:
@@ -186,8 +196,7 @@ def start_pair() -> tuple[Response, int]:
 def pair_status(rel: str) -> Response:
     """Where a pair stands: its state, what each trigger waits for, what is due."""
     with transaction() as session:
-        actor(session)
-        return jsonify(_mf().status(rel, session=session).model_dump(mode="json"))
+        return jsonify(_mf().status(rel, actor=actor(session), session=session).model_dump(mode="json"))
 
 
 @platform.post("/pairs/<rel>/artifacts/<slot>")
@@ -225,7 +234,7 @@ def fire(rel: str, trigger: str) -> Response:
         )
         started = [
             e.payload["relationship"]
-            for e in _mf().history(rel, session=session)
+            for e in _mf().history(rel, actor=actor(session), session=session)
             if e.kind == "started_linked" and e.seq > event.seq
         ]
     return jsonify({**event.model_dump(mode="json"), "started": started})
@@ -257,3 +266,87 @@ def dashboard() -> Response:
 @platform.get("/notifications")
 def list_notifications() -> Response:
     return jsonify(current_app.extensions["notifications"])
+
+
+# -- a participant's pages: built on `person`, `document` and `diff`, each read as the user who asks --------------
+
+HOME = """<!doctype html>
+<title>{{ name }}: mentoring</title>
+<h1>{{ name }}</h1>
+<h2>To do</h2>
+{% if view.todo %}<ul>
+{% for task in view.todo %}
+  <li>{{ task.action }} {{ task.slot or task.trigger }}{% if task.item %} item {{ task.item }}{% endif %}
+    in <a href="/pairs/{{ task.relationship }}">{{ task.relationship }}</a>
+    {%- if task.due_at %}, due {{ task.due_at.date() }}{% endif %}
+    {%- if task.overdue %} <strong>(overdue)</strong>{% endif %}</li>
+{% endfor %}
+</ul>{% else %}<p>Nothing is waiting on you.</p>{% endif %}
+<h2>Your network</h2>
+<ul>
+{% for entry in view.network %}
+  <li>{{ names.get(entry.person, entry.person) }}: {{ entry.relation }} ({{ entry.source }})</li>
+{% endfor %}
+</ul>
+{% if view.gaps %}<h2>Gaps to close</h2>
+<ul>
+{% for gap in view.gaps %}
+  <li>{{ gap.need }}: {{ gap.action }}</li>
+{% endfor %}
+</ul>{% endif %}
+"""
+
+DOCUMENT = """<!doctype html>
+<title>{{ doc.title }}</title>
+<h1>{{ doc.title }}, revision {{ doc.revision }}</h1>
+<p>Submitted by {{ doc.submitted_by }} on {{ doc.submitted_at.date() }}
+  {%- if not doc.complete %}; still missing: {{ doc.missing | join(", ") }}{% endif %}.</p>
+<p>Signed by:
+  {% for s in doc.signatures %}{{ s.person }} ({{ s.role }}){% if not loop.last %}, {% endif %}
+  {%- else %}nobody yet{% endfor %}.</p>
+<dl>
+{% for field, value in doc.content.items() %}
+  <dt>{{ field.replace("_", " ") }}</dt><dd>{{ value }}</dd>
+{% endfor %}
+</dl>
+{% if changes %}<h2>Changed since revision {{ doc.revision - 1 }}</h2>
+<ul>
+{% for c in changes %}
+  <li>{{ c.path }}: {{ c.change }}{% if c.change == "changed" %} from {{ c.before }} to {{ c.after }}{% endif %}</li>
+{% endfor %}
+</ul>{% endif %}
+{% if can_sign %}<form method="post" action="/pairs/{{ doc.relationship }}/artifacts/{{ doc.slot }}/sign">
+  <input type="hidden" name="revision" value="{{ doc.revision }}">
+  {% if doc.item %}<input type="hidden" name="item" value="{{ doc.item }}">{% endif %}
+  <button>Sign revision {{ doc.revision }}</button>
+</form>{% endif %}
+"""
+
+
+@platform.get("/me")
+def home() -> str:
+    """The participant's home page: what is waiting on them across their pairs, with due dates, and their network."""
+    with transaction() as session:
+        who = actor(session)
+        view = _mf().person(who.id, actor=who, session=session)
+        names = dict(session.execute(select(User.id, User.name)).all())
+    return render_template_string(HOME, view=view, names=names, name=names.get(who.id, who.id))
+
+
+@platform.get("/pairs/<rel>/documents/<slot>")
+def document_page(rel: str, slot: str) -> str:
+    """One document as its reader may see it (``?item=`` and ``?revision=``), what changed since the revision
+    before, and a sign button that signs exactly the revision on the page."""
+    item, revision = request.args.get("item", type=int), request.args.get("revision", type=int)
+    with transaction() as session:
+        who = actor(session)
+        doc = _mf().document(rel, slot, item, revision, actor=who, session=session)
+        changes = _mf().diff(rel, slot, doc.item, None, doc.revision, actor=who, session=session)
+        status = _mf().status(rel, actor=who, session=session)
+    unsigned = next(
+        (a.unsigned for a in status.artifacts if (a.slot, a.item, a.revision) == (slot, doc.item, doc.revision)), []
+    )
+    first = doc.revision == 1
+    return render_template_string(
+        DOCUMENT, doc=doc, changes=[] if first else changes, can_sign=who.kind == "person" and who.id in unsigned
+    )

@@ -18,7 +18,7 @@ import yaml
 
 from mentorflow.errors import DefinitionError, DefinitionProblem
 
-__all__ = ["MAX_BYTES", "MAX_NODES", "Located", "Position", "load_text", "read_file"]
+__all__ = ["MAX_BYTES", "MAX_NODES", "Located", "Position", "dump_text", "load_text", "read_file"]
 
 MAX_BYTES = 1024 * 1024
 """Files larger than this are refused before parsing."""
@@ -113,6 +113,12 @@ def read_file(path: Path) -> Located:
             ]
         ) from exc
     return load_text(text, name)
+
+
+def dump_text(value: Any) -> str:
+    """Plain values as block YAML, keys in their order, that ``load_text`` reads back to the same values: text that
+    YAML would read as something else (``yes``, ``2026-09-01``, ``1.0``) is quoted."""
+    return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
 
 
 def load_text(text: str, file: str = "<string>") -> Located:

@@ -61,6 +61,7 @@ __all__ = [
     "plan_sign",
     "plan_start",
     "plan_submit",
+    "slot_for",
     "trigger_states",
 ]
 
@@ -194,16 +195,19 @@ def _whole(number: object, what: str, hint: str) -> int | None:
     raise InvalidInput(f"{what} must be a whole number, got {type(number).__name__}", hint=hint)
 
 
-_REVISION_HINT = "Pass the revision the signer read: revision=N (--revision N)."
+_REVISION_HINT = "Pass the revision the signer read: revision=N."
+"""Only Python reaches it: the command line requires ``--revision N``, a whole number."""
 
 
-def _slot_for(snapshot: Snapshot, slot: str) -> Slot:
+def slot_for(snapshot: Snapshot, slot: object) -> Slot:
+    """The definition of ``slot`` in the relationship's workflow, else ``artifact.unknown_slot`` naming its slots."""
     if not isinstance(slot, str) or slot not in snapshot.bundle.workflow.artifacts:
         known = ", ".join(snapshot.bundle.workflow.artifacts) or "(none)"
         raise UnknownSlot(
             f"workflow {snapshot.bundle.workflow.workflow!r} has no artifact slot {slot!r}",
             hint=f"Slots: {known}.",
             relationship=snapshot.id,
+            slot=str(slot),
         )
     return snapshot.slot(slot)
 
@@ -237,7 +241,7 @@ def plan_submit(
 ) -> tuple[Write, Submitted]:
     """A new revision of a slot (or of one item), or, when the content is identical to the latest revision of
     that document, nothing: that revision comes back ``unchanged`` and no signature is voided."""
-    definition = _slot_for(snapshot, slot)
+    definition = slot_for(snapshot, slot)
     not_final(snapshot, "submit")
     check_clock(snapshot, now)
     item = _whole(item, "an item number", "Pass item=N, or leave it out.")
@@ -287,7 +291,7 @@ def plan_sign(
     snapshot: Snapshot, slot: str, actor: Actor, item: int | None, revision: int, *, now: dt.datetime
 ) -> Write:
     """``actor``'s signature on ``revision``, the revision they read: refused unless it is still the latest."""
-    definition = _slot_for(snapshot, slot)
+    definition = slot_for(snapshot, slot)
     not_final(snapshot, "sign")
     check_clock(snapshot, now)
     item = _whole(item, "an item number", "Pass item=N, or leave it out.")

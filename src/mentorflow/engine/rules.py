@@ -3,7 +3,8 @@
 Kept apart from ``plans`` (what a write changes) so that the rules of DESIGN §5 and §10 read as one list: a
 stranger is not a participant, a role acts only where the definition lists it, an item is revised by its owner,
 people are added by the roles the definition names, time runs forward, an ended relationship takes nothing more,
-and the participants always fit the roles' bounds. Each function either returns what the caller needs to go on
+and the participants always fit the roles' bounds; and, for reads, who may read a slot's content (``Reader``,
+``may_read``, ``check_readable``). Each function either returns what the caller needs to go on
 (the roles an actor holds, the role they sign in) or raises the refusal, with the objects involved.
 
 The plans call them in one order, so that a caller learns the most basic thing wrong first: a reserved id
@@ -14,12 +15,14 @@ The plans call them in one order, so that a caller learns the most basic thing w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from mentorflow.definitions import Bundle
 from mentorflow.definitions.models import Slot, Transition
 from mentorflow.engine.snapshot import ItemView, Snapshot
 from mentorflow.errors import (
+    ArtifactHidden,
     CardinalityError,
     ClockBackwards,
     NotAllowed,
@@ -31,16 +34,20 @@ from mentorflow.errors import (
 from mentorflow.identifiers import Actor
 
 __all__ = [
+    "Reader",
     "check_cardinality",
     "check_clock",
+    "check_readable",
     "may_add",
     "may_fire",
+    "may_read",
     "may_remove",
     "may_revise",
     "may_start",
     "may_submit",
     "not_final",
     "participant_roles",
+    "reader_of",
     "signing_role",
 ]
 
@@ -244,3 +251,69 @@ def may_fire(snapshot: Snapshot, transition: Transition, actor: Actor, *, force:
             trigger=trigger,
             actor=actor.label,
         )
+
+
+# -- reads ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who reads: a trusted caller or an administrator (``person`` None, who reads everything), or a person with
+    every role they ever held in the relationship (someone who left may still read what they took part in)."""
+
+    person: str | None = None
+    roles: frozenset[str] = frozenset()
+
+
+TRUSTED = Reader()
+
+
+def reader_of(snapshot: Snapshot, actor: Actor | None, roles_held: Sequence[str]) -> Reader:
+    """The reader ``actor`` is, given the roles they ever held; a person who never took part is refused.
+
+    No actor is the platform itself, trusted; administrators and the system read everything.
+    """
+    if actor is None or actor.kind != "person":
+        return TRUSTED
+    if not roles_held:
+        participant_roles(snapshot, actor)  # raises NotParticipant, naming who does take part
+    return Reader(actor.id, frozenset(roles_held))
+
+
+def may_read(snapshot: Snapshot, slot: str, item: ItemView | None, reader: Reader) -> bool:
+    """Whether ``reader`` may read an item of ``slot`` (or the plain slot's document).
+
+    Everyone who took part reads a slot without ``visible_to``. Otherwise: the roles it lists; an item's owner
+    (of a plain slot, the roles that submit it); the roles that sign it, who must read what they sign.
+    """
+    if reader.person is None:
+        return True
+    definition = snapshot.slot(slot)
+    if definition.visible_to is None:
+        return True
+    allowed = set(definition.visible_to) | set(definition.signed_by)
+    if definition.repeatable:
+        if item is not None and item.owner == reader.person:
+            return True
+    elif definition.submitted_by is None:
+        return True
+    else:
+        allowed |= set(definition.submitted_by)
+    return bool(allowed & reader.roles)
+
+
+def check_readable(snapshot: Snapshot, slot: str, item: ItemView | None, reader: Reader) -> None:
+    """Refuse (``artifact.hidden``) a read of content ``reader`` may not see, saying who may."""
+    if may_read(snapshot, slot, item, reader):
+        return
+    definition = snapshot.slot(slot)
+    readers = sorted(set(definition.visible_to or []) | set(definition.signed_by))
+    owner = "the item's owner" if definition.repeatable else "its submitters"
+    where = f"item {item.item} of {slot!r}" if item is not None and definition.repeatable else repr(slot)
+    raise ArtifactHidden(
+        f"{reader.person!r} may not read {where} of relationship {snapshot.id!r}",
+        hint=f"{slot!r} is read by {owner}" + (f", {', '.join(readers)}" if readers else "") + " and administrators.",
+        relationship=snapshot.id,
+        slot=slot,
+        actor=reader.person,
+    )
