@@ -185,7 +185,9 @@ def phase_history(
     stays: list[tuple[str, float]] = []
     stay: tuple[str, dt.datetime] | None = None  # the phase being spent, and since when
     for at, state_name in entries:
-        state = states[state_name]
+        state = states.get(state_name)
+        if state is None:
+            continue  # a state of the version a migrated relationship left, which its definition now lacks
         if state.phase is not None:
             reached.add(state.phase)
         phase = None if state.final else state.phase

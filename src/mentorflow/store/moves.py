@@ -1,0 +1,109 @@
+"""Moving a relationship onto another definition: which relationships a migration selects, and the one write that
+moves each, its head row changed with compare-and-set and a ``migrated`` event appended to its chain.
+
+Kept apart from ``repo`` because no other write changes the definition a relationship runs on. The write follows
+``repo.apply_write``'s rule: the head row moves first, from the lock version the snapshot was read at, so a writer
+that got there first (a fire, another migration) makes it touch no row and raise ``ConcurrencyConflict``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from mentorflow.definitions import Bundle
+from mentorflow.engine.snapshot import Snapshot
+from mentorflow.errors import ConcurrencyConflict
+from mentorflow.identifiers import Actor
+from mentorflow.keys import Keyring
+from mentorflow.store.repo import Chain
+from mentorflow.store.statements import INSERT_EVENT
+from mentorflow.store.tables import RelationshipRow
+from mentorflow.types import Event
+
+__all__ = ["KIND", "apply_move", "candidates"]
+
+KIND = "migrated"
+_REL = cast("Table", RelationshipRow.__table__)
+
+_MOVE = (
+    update(_REL)
+    .where(_REL.c.id == bindparam("b_id"), _REL.c.lock_version == bindparam("b_expected"))
+    .values(
+        seq=bindparam("b_seq"),
+        last_hash=bindparam("b_hash"),
+        last_event_at=bindparam("b_at"),
+        lock_version=bindparam("b_next"),
+        definition_hash=bindparam("b_definition"),
+        workflow_version=bindparam("b_version"),
+        state=bindparam("b_state"),
+        final=bindparam("b_final"),
+    )
+)
+"""Compare-and-set, as every write: entered_at stays, for the relationship has not left its state."""
+
+
+def _connection(executor: Session | Connection) -> Connection:
+    return executor.connection() if isinstance(executor, Session) else executor
+
+
+def candidates(
+    executor: Session | Connection,
+    workflow: str,
+    to_version: int,
+    from_version: int | None,
+    program: str | None,
+) -> list[str]:
+    """Ids of the running relationships of ``workflow`` not on ``to_version`` (on ``from_version`` if given, in
+    ``program`` if given), oldest first. One already moved is not selected again: that makes a migration resumable."""
+    query = select(_REL.c.id).where(
+        _REL.c.workflow == workflow, _REL.c.workflow_version != to_version, _REL.c.final.is_(False)
+    )
+    if from_version is not None:
+        query = query.where(_REL.c.workflow_version == from_version)
+    if program is not None:
+        query = query.where(_REL.c.program == program)
+    return list(_connection(executor).execute(query.order_by(_REL.c.started_at, _REL.c.id)).scalars())
+
+
+def apply_move(
+    executor: Session | Connection,
+    snapshot: Snapshot,
+    target: Bundle,
+    new_state: str,
+    payload: dict[str, Any],
+    actor: Actor,
+    now: dt.datetime,
+    keys: Keyring | None = None,
+) -> Event:
+    """Move one relationship onto ``target`` in ``new_state`` and record the ``migrated`` event (signed by
+    ``keys`` in a keyed log); returns it. The target definition must be stored already (``Bundles.register``)."""
+    # The event is appended by the same chain as every other write's, so it is hashed and signed the same way.
+    chain = Chain(snapshot.id, snapshot.seq, snapshot.last_hash, actor, now, keys)
+    chain.append(KIND, payload)
+    connection = _connection(executor)
+    moved = connection.execute(
+        _MOVE,
+        {
+            "b_id": snapshot.id,
+            "b_expected": snapshot.lock_version,
+            "b_seq": chain.seq,
+            "b_hash": chain.hash,
+            "b_at": chain.at,
+            "b_next": snapshot.lock_version + 1,
+            "b_definition": target.hash,
+            "b_version": target.workflow.version,
+            "b_state": new_state,
+            "b_final": target.workflow.states[new_state].final,
+        },
+    )
+    if moved.rowcount != 1:
+        raise ConcurrencyConflict(
+            f"relationship {snapshot.id!r} changed while its migration was prepared", relationship=snapshot.id
+        )
+    connection.execute(INSERT_EVENT, chain.rows)
+    [event] = chain.events()
+    return event
