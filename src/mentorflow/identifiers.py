@@ -54,7 +54,8 @@ def check_person(value: object, what: str = "person") -> str:
         raise InvalidActor(
             f"{what} id {person!r} is reserved: the log writes the clock as {SYSTEM!r} and administrators as "
             f"'{ADMIN_PREFIX}ID'",
-            hint="Use the platform's own id for the person; act as an administrator with Actor.admin(ID) (--admin).",
+            hint="Use the platform's own id for the person; act as an administrator with Actor.admin(ID).",
+            cli_hint="Use the platform's own id for the person; act as an administrator with --admin.",
             actor=person,
         )
     return person

@@ -40,6 +40,12 @@ FILTERS: list[dict[str, Any]] = [
 ]
 
 
+def _askable(session: Session) -> list[dict[str, Any]]:
+    """The filters that name something in this database (an unknown program is refused, not answered)."""
+    present = set(queries.programs(session))
+    return [f for f in FILTERS if f.get("program") is None or f["program"] in present]
+
+
 def uncached(mf: Mentorflow) -> tuple[list[Standing], Summary, list[tuple[dict[str, Any], Summary]]]:
     """The audit and summaries as evaluating every relationship gives them, the cache ignored."""
     with Session(mf.engine) as session:
@@ -47,7 +53,7 @@ def uncached(mf: Mentorflow) -> tuple[list[Standing], Summary, list[tuple[dict[s
         session.execute(text("DELETE FROM mentorflow_phase_stays"))
         rows = mf.audit(session=session)
         summary = mf.summary(session=session)
-        filtered = [(f, mf.summary(**f, session=session)) for f in FILTERS]
+        filtered = [(f, mf.summary(**f, session=session)) for f in _askable(session)]
         session.rollback()
     return rows, summary, filtered
 

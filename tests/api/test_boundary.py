@@ -113,7 +113,8 @@ def test_hostile_ids_are_stored_and_found_verbatim(mf: Mentorflow) -> None:
     assert (status.id, status.program) == (odd, "50% off")
     assert [p.person for p in status.participants] == ["o'hara", 'say "hi"']
     assert [s.id for s in mf.audit(program="50% off")] == [odd]
-    assert mf.audit(program="50%") == []
+    plain = mf.start("informal-peer", {"peer": ["pat", "quin"]}, program="50%", actor=ADMIN).id
+    assert [s.id for s in mf.audit(program="50%")] == [plain]  # a wildcard in SQL would also match "50% off"
 
 
 def _everything(mf: Mentorflow) -> dict[str, Callable[[], object]]:

@@ -35,10 +35,10 @@ def audit(url: str, *args: str) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("filters", [[], ["--program", "no-such-program"], ["--overdue"]])
+@pytest.mark.parametrize("filters", [[], ["--program", "lab-groups-2026"], ["--overdue"]])
 def test_streamed_json_is_the_whole_list_dumped(demo_db: str, filters: list[str]) -> None:
     mf = Mentorflow(demo_db, clock=lambda: dt.datetime.fromisoformat(NOW))
-    rows = mf.audit(program="no-such-program" if "--program" in filters else None, overdue="--overdue" in filters)
+    rows = mf.audit(program="lab-groups-2026" if "--program" in filters else None, overdue="--overdue" in filters)
     expected = json.dumps([row.to_dict() for row in rows], indent=2, ensure_ascii=False)
     assert audit(demo_db, *filters, "--format", "json") == expected + "\n"
 

@@ -63,3 +63,12 @@ def test_a_blocker_on_the_overdue_slot_is_not_said_twice() -> None:
 def test_the_table_shows_the_slot() -> None:
     table = audit_table([_row([_late("the mentee's plan, within 30 days", "idp")], [], ["withdraw"])], width=120)
     assert "overdue idp; next: withdraw" in table
+
+
+def test_ids_are_never_shortened() -> None:
+    """However narrow the table, every id can be pasted into `status`: other columns give way instead."""
+    long_id = "micro-tanaka-consulting-spring-cohort-2026-second-round"
+    row = _row([_late("agreement signed within 30 days", "agreement")], [])
+    table = audit_table([Standing(**{**{f: getattr(row, f) for f in row.__slots__}, "id": long_id})], width=80)
+    assert long_id in table
+    assert "…" not in table.splitlines()[2].split()[0]

@@ -318,9 +318,12 @@ def test_audit_formats(run: Invoke, wf: list[str], rel: str) -> None:
 
 
 def test_audit_filters(run: Invoke, wf: list[str], rel: str) -> None:
-    """Filters narrow the rows; no match says so."""
+    """Filters narrow the rows; no match says so; a name that matches nothing there is exits 1."""
     assert as_json(run(*wf, "audit", "--program", "p1", "--format", "json"))[0]["id"] == rel
-    assert run(*wf, "audit", "--program", "other").stdout.strip() == "no relationships match"
+    assert run(*wf, "audit", "--state", "lapsed").stdout.strip() == "no relationships match"
+    unknown = run(*wf, "audit", "--program", "other")
+    assert unknown.exit_code == 1
+    assert "error[audit.unknown_filter]: no relationship belongs to program 'other'" in unknown.stderr
     assert len(as_json(run(*wf, "--now", "2026-03-01", "audit", "--stalled", "30", "--format", "json"))) == 1
     assert as_json(run(*wf, "--now", "2026-01-02", "audit", "--stalled", "30", "--format", "json")) == []
 

@@ -1,4 +1,4 @@
-"""Commands for administrators: init, audit, tick, verify and the demo."""
+"""Commands for administrators: init, audit, tick and the demo."""
 
 from __future__ import annotations
 
@@ -14,12 +14,11 @@ import click
 
 from mentorflow.cli.app import WARNING, Context, cli, format_option, pass_context
 from mentorflow.cli.output import emit_json, render_csv, render_table
-from mentorflow.errors import BrokenChain
 
 if TYPE_CHECKING:
     from mentorflow.types import Standing, Summary
 
-__all__ = ["audit", "demo", "init", "tick", "verify"]
+__all__ = ["audit", "demo", "init", "tick"]
 
 
 @cli.command()
@@ -80,11 +79,12 @@ def audit_table(standings: Sequence[Standing], width: int | None = None) -> str:
     for workflow in sorted({s.workflow for s in standings}):
         rows = [[s.id, s.state, s.days_in_state, _people(s), _waiting(s)] for s in standings if s.workflow == workflow]
         # Narrow the people first and the waiting-on column last: it is what an administrator reads the table for.
+        # Ids are never shortened, so that any of them can be pasted into `status`.
         table = render_table(
             rows,
             ["ID", "STATE", "DAYS", "PEOPLE", "WAITING ON"],
             width=width - 2,
-            shrink=[(3, 10), (0, 16), (1, 12), (3, 6), (4, 24), (0, 10), (1, 8)],
+            shrink=[(3, 10), (1, 12), (3, 6), (4, 24), (1, 8)],
         )
         sections.append(f"{workflow} ({len(rows)})\n" + "\n".join("  " + line for line in table.splitlines()))
     return "\n\n".join(sections)
@@ -214,6 +214,7 @@ def _summary_csv(summary: Summary) -> str:
 )
 @click.option("--overdue", is_flag=True, help="Only those with an overdue obligation.")
 @click.option("--blocked", is_flag=True, help="Only those where nothing can move without a reason.")
+@click.option("--person", "person_id", metavar="ID", help="Only relationships this person takes part in now.")
 @click.option(
     "--summary",
     "show_summary",
@@ -243,6 +244,7 @@ def audit(
     stalled_days: int | None,
     overdue: bool,
     blocked: bool,
+    person_id: str | None,
     show_summary: bool,
     output_format: str,
     output: Path | None,
@@ -279,6 +281,7 @@ def audit(
             "stalled_days": stalled_days,
             "overdue": overdue,
             "blocked": blocked,
+            "person": person_id,
         }
         if output_format in ("json", "csv"):
             rows = obj.mf.iter_audit(**filters)
@@ -365,29 +368,6 @@ def tick(obj: Context, dry_run: bool, output_format: str) -> None:
         )
     if not fired:
         click.echo("nothing is due")
-
-
-@cli.command()
-@format_option()
-@pass_context
-def verify(obj: Context, output_format: str) -> None:
-    """Check every hash chain and replay every relationship; exit 1 naming each broken one."""
-    report = obj.mf.verify()
-    if output_format == "json":
-        emit_json(report.model_dump(mode="json"))
-    elif report.ok:
-        click.echo(f"ok: {report.checked} relationships, {report.events} events verified")
-    else:
-        for broken in report.broken:
-            click.echo(f"{broken.relationship}:")
-            for problem in broken.problems:
-                click.echo(f"  - {problem}")
-    if not report.ok:
-        names = ", ".join(broken.relationship for broken in report.broken)
-        raise BrokenChain(
-            f"{len(report.broken)} of {report.checked} relationships failed verification: {names}",
-            hint="Restore these relationships from a backup; the log shows where they diverge.",
-        )
 
 
 @cli.command()

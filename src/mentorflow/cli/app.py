@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from mentorflow.cli.output import print_error
-from mentorflow.errors import InvalidInput, MentorflowError, NoActor
+from mentorflow.errors import InvalidInput, MentorflowError, NoActor, NotAllowed
 
 if TYPE_CHECKING:
     from mentorflow.identifiers import Actor
@@ -83,6 +83,15 @@ class Context:
             )
         return Actor.person(self.actor_name)
 
+    def require_administrator(self, command: str) -> None:
+        """Refuse an administrators' command to a person named without ``--admin``; the bare operator is trusted."""
+        if self.actor_name is not None and not self.admin:
+            raise NotAllowed(
+                f"{self.actor_name} may not run `{command}`: it is for administrators",
+                hint="Add --admin to act as an administrator, or run it without --as as the operator.",
+                actor=self.actor_name,
+            )
+
     @property
     def database_exists(self) -> bool:
         """False for an SQLite file that is not there yet, so that read-only commands do not create it."""
@@ -120,6 +129,10 @@ class _Group(click.Group):
         except MentorflowError as error:
             print_error(error)
             ctx.exit(1)
+        except BrokenPipeError:
+            # The reader went away (`mentorflow audit | head`): that is how a pipe ends, not a failure.
+            _silence_stdout()
+            ctx.exit(0)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
@@ -132,6 +145,17 @@ class _Group(click.Group):
             click.echo("hint: this is a bug in mentorflow; rerun with --traceback and report it.", err=True)
             ctx.exit(1)
         return None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's last flush does not fail on the closed pipe."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (a test runner's buffer): nothing will be flushed to a pipe
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, descriptor)
+    os.close(null)
 
 
 def _configure_logging(log_format: str, level: int = INFO) -> None:

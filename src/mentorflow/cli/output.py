@@ -78,5 +78,5 @@ def print_error(error: MentorflowError) -> None:
     if isinstance(error, Blocked):
         for blocker in error.blockers:
             click.echo(f"  - {blocker.code}: {blocker.message}", err=True)
-    if error.hint:
-        click.echo(f"hint: {error.hint}", err=True)
+    if error.cli_hint:
+        click.echo(f"hint: {error.cli_hint}", err=True)

@@ -19,6 +19,7 @@ from mentorflow.demo.play import Demo
 from mentorflow.demo.samples import SAMPLE_DAY, SAMPLES, sample
 from mentorflow.demo.scenes import dyads, early_dyads, facilitated, groups, micro, peers
 from mentorflow.service import Mentorflow
+from mentorflow.store import queries
 
 __all__ = ["DEMO_PROGRAMS", "SAMPLES", "SAMPLE_DAY", "DemoResult", "build_demo", "sample"]
 
@@ -58,7 +59,8 @@ class DemoResult(BaseModel):
 
 def _states(mf: Mentorflow, session: store.Session) -> dict[str, dict[str, int]]:
     counts: Counter[tuple[str, str]] = Counter()
-    for program in DEMO_PROGRAMS:
+    present = set(queries.programs(session))
+    for program in (program for program in DEMO_PROGRAMS if program in present):
         counts.update((standing.workflow, standing.state) for standing in mf.audit(program=program, session=session))
     states: dict[str, dict[str, int]] = {}
     for (workflow, state), count in sorted(counts.items()):
@@ -78,7 +80,7 @@ def build_demo(mf: Mentorflow, now: dt.datetime) -> DemoResult:
         mf.clock = lambda: now
         with store.transaction(mf.engine, None) as session:
             store.exclusive(session, "demo")  # a second demo started at once waits, then finds this one's programs
-            if any(mf.audit(program=program, session=session) for program in DEMO_PROGRAMS):
+            if set(DEMO_PROGRAMS) & set(queries.programs(session)):
                 return DemoResult(created={}, states=_states(mf, session), programs=list(DEMO_PROGRAMS), skipped=True)
             demo = Demo(mf, session, now)
             for script in (dyads, early_dyads, peers, facilitated, groups, micro):
