@@ -18,6 +18,8 @@ from pathlib import Path
 
 import audits
 import fire
+import migrations
+import people
 import startup
 import workload
 from timing import AS_OF, RESULTS, WORK, Result, Stopwatch, quiet, result, scale, timed
@@ -81,6 +83,8 @@ def main() -> None:
         watch.say("fire_postgres skipped: MENTORFLOW_BENCH_POSTGRES is not set")
 
     results += audits.figures(work, chosen, refreshed["big.db"], watch)
+    results += people.figures(work, chosen, watch)
+    results += migrations.figures(work, work / "seed.db", chosen, watch)
 
     ours, raw = fire.isolated("scaling", str(work / "big.db"), str(work / "little.db"))
     results.append(

@@ -21,7 +21,7 @@ from mentorflow.cli import cli
 from mentorflow.cli._docs import ROOT, cli_reference, main
 
 FENCE = re.compile(r"(?:<!-- file: (?P<file>\S+) -->\n)?```(?P<lang>\w*)\n(?P<body>.*?)```", re.DOTALL)
-EXECUTABLE_PAGES = ["README.md", "docs/administrators.md", "docs/workflow-language.md"]
+EXECUTABLE_PAGES = ["README.md", "docs/administrators.md", "docs/workflow-language.md", "docs/migration.md"]
 
 
 @dataclass
@@ -175,6 +175,7 @@ EXERCISED = {
     "docs/concepts.md": {"python", "text"},  # tests/test_embedding_docs.py runs the example
     "docs/embedding.md": {"python", "yaml", "text"},  # tests/test_embedding_docs.py: blocks are the example's
     "docs/cli.md": {"text"},
+    "docs/migration.md": {"console", "yaml", "text"},
     "docs/performance.md": {"text"},
     "docs/workflows/kinds.md": {"yaml"},
 }

@@ -40,7 +40,8 @@ The tree (one class per code: a class never changes its code, so ``except`` and 
     ├── InvalidInput              input.invalid
     │   ├── NoActor               input.no_actor
     │   ├── InputTooLarge         input.too_large
-    │   └── UnknownFilter         audit.unknown_filter
+    │   ├── UnknownFilter         audit.unknown_filter
+    │   └── CheckpointInvalid     checkpoint.invalid
     ├── ClockBackwards            clock.backwards
     ├── ConcurrencyConflict       concurrency.conflict
     ├── BrokenChain               audit.broken_chain
@@ -83,6 +84,7 @@ __all__ = [
     "Blocked",
     "BrokenChain",
     "CardinalityError",
+    "CheckpointInvalid",
     "ClockBackwards",
     "ConcurrencyConflict",
     "CorruptDefinition",
@@ -133,6 +135,7 @@ class MentorflowError(Exception):
         message: str,
         *,
         hint: str | None = None,
+        cli_hint: str | None = None,
         relationship: str | None = None,
         slot: str | None = None,
         trigger: str | None = None,
@@ -142,6 +145,8 @@ class MentorflowError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = self.default_hint if hint is None else hint
+        self.cli_hint = self.hint if cli_hint is None else cli_hint
+        """The hint the command line prints: the same advice in its own terms (options, never Python calls)."""
         # The objects involved, as attributes, so that a program never parses the message.
         self.relationship = relationship
         self.slot = slot
@@ -369,6 +374,12 @@ class InputTooLarge(InvalidInput):
 
 class UnknownFilter(InvalidInput):
     code = "audit.unknown_filter"
+
+
+class CheckpointInvalid(InvalidInput):
+    """A checkpoint file that is not one, or whose root does not match its heads (it was edited or damaged)."""
+
+    code = "checkpoint.invalid"
 
 
 class ClockBackwards(MentorflowError):

@@ -1,7 +1,10 @@
-"""The facade's reads: where one relationship stands, its log, the audits, the summaries, verification.
+"""The facade's reads: where one relationship stands, its log and documents, a person's view, the audits, the
+summaries, verification.
 
 They are ``Mentorflow``'s methods (the class inherits them); kept in a module of their own because the writes
-and the reads are two ideas, each read opening its own read transaction (or using the caller's session).
+and the reads are two ideas, each read opening its own read transaction (or using the caller's session). The
+reads of one relationship and of one person take an optional ``actor``: who reads (DESIGN §12); without one the
+caller is trusted.
 """
 
 from __future__ import annotations
@@ -10,19 +13,32 @@ import datetime as dt
 from collections.abc import Iterator
 
 from mentorflow import store
-from mentorflow.audit import reads
+from mentorflow.audit import documents, reads
 from mentorflow.audit.cache import FORMAT
+from mentorflow.audit.checkpoint import problems_since
+from mentorflow.audit.checkpoint import take as take_checkpoint
+from mentorflow.audit.filters import check_filters
+from mentorflow.audit.links import Links
+from mentorflow.audit.people import person_view
 from mentorflow.audit.standing import build_status, filter_standings, matches
 from mentorflow.audit.summary import summarise
-from mentorflow.audit.verify import check_relationship
+from mentorflow.audit.verify import Definitions, check_relationship
+from mentorflow.audit.visibility import open_read, readable_events, readable_status
 from mentorflow.definitions import Registry, Workflow
 from mentorflow.engine.requirements import GuardFunction
 from mentorflow.errors import InvalidInput
-from mentorflow.identifiers import check_identifier
-from mentorflow.store import queries, repo, standings
+from mentorflow.identifiers import Actor, check_identifier, check_person
+from mentorflow.keys import Keyring
+from mentorflow.store import heads, queries, repo, standings
 from mentorflow.store.definitions import definitions
 from mentorflow.types import (
+    BrokenRelationship,
+    Checkpoint,
+    Document,
+    DocumentChange,
+    DocumentRevision,
     Event,
+    PersonView,
     Standing,
     Status,
     Summary,
@@ -33,17 +49,20 @@ from mentorflow.types import (
 __all__ = ["Reads"]
 
 
-def _check_filters(**filters: str | None) -> None:
-    """Audit filters are names or ids: text without control characters, never anything else."""
-    for what, value in filters.items():
-        if value is not None:
-            check_identifier(value, f"{what} filter")
+def _relationship(relationship: str) -> str:
+    return check_identifier(relationship, "relationship id")
+
+
+def _actor(actor: Actor | str | None) -> Actor | None:
+    """A read's actor; None is the platform itself, trusted."""
+    return None if actor is None else Actor.of(actor)
 
 
 class Reads:
     """The read methods of ``Mentorflow``; the attributes are the instance's, set in ``Mentorflow.__init__``."""
 
     engine: store.Engine
+    keys: Keyring | None
     registry: Registry
     bundles: store.Bundles
     guards: dict[str, GuardFunction]
@@ -51,17 +70,88 @@ class Reads:
     def now(self) -> dt.datetime:
         raise NotImplementedError
 
+    def _check_filters(self, session: store.SessionLike | None, **filters: str | None) -> None:
+        """Refuse a filter that names no workflow, state or phase loaded, or no program stored."""
+        with store.read(self.engine, session) as reading:
+            check_filters(reading, self.registry, self.bundles, **filters)
+
     # -- reads ------------------------------------------------------------------------------------------------
 
-    def status(self, relationship: str, *, session: store.SessionLike | None = None) -> Status:
+    def status(
+        self, relationship: str, *, actor: Actor | str | None = None, session: store.SessionLike | None = None
+    ) -> Status:
+        """Where a relationship stands; read by ``actor``, it lists only the artifacts they may read."""
         with store.read(self.engine, session) as reading:
-            snapshot = repo.load_snapshot(reading, self.bundles, check_identifier(relationship, "relationship id"))
-        return build_status(snapshot, self.now(), self.guards)
+            snapshot, reader = open_read(reading, self.bundles, _relationship(relationship), _actor(actor))
+        return readable_status(build_status(snapshot, self.now(), self.guards), snapshot, reader)
 
-    def history(self, relationship: str, *, session: store.SessionLike | None = None) -> list[Event]:
+    def history(
+        self, relationship: str, *, actor: Actor | str | None = None, session: store.SessionLike | None = None
+    ) -> list[Event]:
+        """The event log, oldest first; read by ``actor``, without the events of items they may not read."""
         with store.read(self.engine, session) as reading:
-            repo.load_snapshot(reading, self.bundles, check_identifier(relationship, "relationship id"))
-            return [repo.to_event(row) for row in repo.events_of(reading, [relationship])]
+            snapshot, reader = open_read(reading, self.bundles, _relationship(relationship), _actor(actor))
+            events = [repo.to_event(row) for row in repo.events_of(reading, [snapshot.id])]
+        return readable_events(events, snapshot, reader)
+
+    # -- documents and people (DESIGN §12) -------------------------------------------------------------------
+
+    def document(
+        self,
+        relationship: str,
+        slot: str,
+        item: int | None = None,
+        revision: int | None = None,
+        actor: Actor | str | None = None,
+        *,
+        session: store.SessionLike | None = None,
+    ) -> Document:
+        """One revision of a document or item with its content (the latest revision, of the newest item the
+        reader may read, by default); ``artifact.hidden`` when ``actor`` may not read it."""
+        with store.read(self.engine, session) as reading:
+            return documents.document(
+                reading, self.bundles, _relationship(relationship), slot, item, revision, _actor(actor)
+            )
+
+    def revisions(
+        self,
+        relationship: str,
+        slot: str,
+        item: int | None = None,
+        actor: Actor | str | None = None,
+        *,
+        session: store.SessionLike | None = None,
+    ) -> list[DocumentRevision]:
+        """The revisions of a slot (or of one item), oldest first, without content; items ``actor`` may not read
+        are left out."""
+        with store.read(self.engine, session) as reading:
+            return documents.revisions(reading, self.bundles, _relationship(relationship), slot, item, _actor(actor))
+
+    def diff(
+        self,
+        relationship: str,
+        slot: str,
+        item: int | None = None,
+        old: int | None = None,
+        new: int | None = None,
+        actor: Actor | str | None = None,
+        *,
+        session: store.SessionLike | None = None,
+    ) -> list[DocumentChange]:
+        """What changed between two revisions (default: the previous one and the latest), path by path."""
+        with store.read(self.engine, session) as reading:
+            return documents.diff(
+                reading, self.bundles, _relationship(relationship), slot, item, old, new, _actor(actor)
+            )
+
+    def person(
+        self, person: str, actor: Actor | str | None = None, *, session: store.SessionLike | None = None
+    ) -> PersonView:
+        """One person across relationships: where they take part, what they must do now (``todo``, with due
+        dates), their ``network`` and its ``gaps``. A person reads only their own view."""
+        now = self.now()
+        with store.read(self.engine, session) as reading:
+            return person_view(reading, self.bundles, person, now, self.guards, _actor(actor))
 
     def audit(
         self,
@@ -73,6 +163,7 @@ class Reads:
         stalled_days: int | None = None,
         overdue: bool = False,
         blocked: bool = False,
+        person: str | None = None,
         session: store.SessionLike | None = None,
     ) -> list[Standing]:
         """Where every matching relationship stands: next triggers, blockers, overdue obligations, activity."""
@@ -84,6 +175,7 @@ class Reads:
             stalled_days=stalled_days,
             overdue=overdue,
             blocked=blocked,
+            person=person,
             session=session,
         )
         return list(rows)
@@ -98,6 +190,7 @@ class Reads:
         stalled_days: int | None = None,
         overdue: bool = False,
         blocked: bool = False,
+        person: str | None = None,
         session: store.SessionLike | None = None,
     ) -> Iterator[Standing]:
         """The rows of ``audit`` one at a time, oldest first, in flat memory however many there are.
@@ -110,14 +203,19 @@ class Reads:
             raise InvalidInput(
                 f"stalled days must be 0 or more, got {stalled_days!r}", hint="Pass a whole number of days."
             )
-        _check_filters(workflow=workflow, program=program, state=state, phase=phase)
+        self._check_filters(session, workflow=workflow, program=program, state=state, phase=phase)
+        if person is not None:
+            check_person(person, "person filter")
         now = self.now()
         filters = {"workflow": workflow, "program": program, "state": state}
 
         def rows() -> Iterator[Standing]:
             with store.read(self.engine, session) as reading:
+                theirs = None if person is None else {rel for rel, _ in queries.participations(reading, person)}
                 for standing in reads.standing_rows(reading, self.bundles, now, self.guards, filters):
-                    if matches(standing, phase=phase, stalled_days=stalled_days, overdue=overdue, blocked=blocked):
+                    if (theirs is None or standing.id in theirs) and matches(
+                        standing, phase=phase, stalled_days=stalled_days, overdue=overdue, blocked=blocked
+                    ):
                         yield standing
 
         return rows()
@@ -147,7 +245,7 @@ class Reads:
         session: store.SessionLike | None = None,
     ) -> Summary:
         """Counts per workflow and state and per program, a phase funnel, days per phase, completion rates."""
-        _check_filters(workflow=workflow, program=program, state=state, phase=phase)
+        self._check_filters(session, workflow=workflow, program=program, state=state, phase=phase)
         now = self.now()
         with store.read(self.engine, session) as reading:
             tallies = reads.tallies(
@@ -170,7 +268,7 @@ class Reads:
         session: store.SessionLike | None = None,
     ) -> tuple[Summary, list[Standing]]:
         """The summary and the audit rows it was computed from, for a dashboard that shows both."""
-        _check_filters(workflow=workflow, program=program, state=state, phase=phase)
+        self._check_filters(session, workflow=workflow, program=program, state=state, phase=phase)
         now = self.now()
         filters = {"workflow": workflow, "program": program, "state": state}
         with store.read(self.engine, session) as reading:
@@ -178,18 +276,47 @@ class Reads:
             tallies = reads.tallies(reading, self.bundles, now, self.guards, phase, filters)
         return summarise(tallies, now), rows
 
-    def verify(self, *, session: store.SessionLike | None = None) -> VerifyReport:
-        """Recompute every hash chain and replay every relationship against its pinned definition."""
-        broken = []
+    def verify(self, *, checkpoint: Checkpoint | None = None, session: store.SessionLike | None = None) -> VerifyReport:
+        """Recompute every hash chain and replay every relationship against its pinned definition.
+
+        With a ``checkpoint`` (from ``checkpoint()``, kept outside the database), also prove that no relationship
+        it names was deleted since and no chain was cut or rewritten.
+        """
         checked = events = 0
         with store.read(self.engine, session) as reading:
+            since: dict[str, list[str]] = {}
+            for relationship, lost in problems_since(reading, checkpoint) if checkpoint else ():
+                since.setdefault(relationship, []).append(lost)
+            keyed, keyed_since = heads.keyed(reading)
+            definitions = None
+            links = Links()
+            found: dict[str, list[str]] = {}
             for records in queries.records(reading):
                 checked += 1
                 events += len(records.events)
-                problem = check_relationship(records)
+                links.add(records)
+                definitions = definitions or Definitions(records.bodies)
+                problem = check_relationship(records, self.keys, keyed_since, definitions)
                 if problem is not None:
-                    broken.append(problem)
-        return VerifyReport(ok=not broken, checked=checked, events=events, broken=broken)
+                    found[records.row.id] = problem.problems
+            for relationship, lost in links.problems():
+                found.setdefault(relationship, []).append(lost)
+        for relationship, lost_problems in since.items():
+            found[relationship] = [*lost_problems, *found.get(relationship, [])]
+        broken = [BrokenRelationship(relationship=id_, problems=problems) for id_, problems in sorted(found.items())]
+        return VerifyReport(
+            ok=not broken,
+            checked=checked,
+            events=events,
+            broken=broken,
+            keyed=keyed,
+            key_checked=self.keys is not None,
+        )
+
+    def checkpoint(self, *, session: store.SessionLike | None = None) -> Checkpoint:
+        """Every chain's head now: keep it outside the database and hand it to ``verify(checkpoint=...)`` later."""
+        with store.read(self.engine, session) as reading:
+            return take_checkpoint(reading, self.now(), self.keys)
 
     def workflows(self, *, session: store.SessionLike | None = None, database: bool = True) -> list[WorkflowInfo]:
         """Every workflow known: built-in, from extra directories, and registered in the database."""

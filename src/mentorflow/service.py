@@ -27,11 +27,14 @@ from mentorflow.engine.requirements import GuardFunction
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.engine.writes import Write
 from mentorflow.identifiers import Actor, check_identifier
+from mentorflow.keys import Keyring
+from mentorflow.migrating import Migration
 from mentorflow.reading import Reads
 from mentorflow.store import queries, repo
 from mentorflow.types import (
     DueTransition,
     Event,
+    MigrationResult,
     Relationship,
     Revision,
 )
@@ -55,6 +58,8 @@ class Mentorflow(Reads):
         workflow_dirs: extra directories of workflow and artifact-kind YAML, beside the built-ins.
         clock: returns the current time (aware, or naive UTC); inject one to compute audits "as of" a date.
         retries: how many times a write that lost a race is re-read and retried before ``ConcurrencyConflict``.
+        key: the key of a keyed log, kept outside the database (or several, the first signing; see
+            ``docs/reliability.md``); None reads ``MENTORFLOW_KEY``, and without either events carry no MAC.
     """
 
     def __init__(
@@ -64,15 +69,18 @@ class Mentorflow(Reads):
         workflow_dirs: Sequence[str | Path] = (),
         clock: Clock | None = None,
         retries: int = 8,
+        key: str | Sequence[str] | None = None,
     ) -> None:
         self.engine = store.connect(db)
+        self.keys = Keyring.of(key)
+        """Signs each event written and checks each event verified; from ``key``, else ``MENTORFLOW_KEY``."""
         self.registry = Registry(workflow_dirs)
         self.clock = clock or _utcnow
         self.retries = max(1, retries)
         self.guards: dict[str, GuardFunction] = {}
         self.bundles = store.Bundles()
         """The stored definitions this instance has read, by hash (they are content-addressed)."""
-        self._writer = Writer(self.engine, self.registry, self.bundles, self.now, self.retries)
+        self._writer = Writer(self.engine, self.registry, self.bundles, self.now, self.retries, keys=self.keys)
 
     # -- set-up --------------------------------------------------------------------------------------------------
 
@@ -130,9 +138,9 @@ class Mentorflow(Reads):
             program=program,
         )
 
-        def body(session: store.Session, now: dt.datetime) -> Outcome[Relationship]:
-            self.bundles.register(session, bundle, loaded, now)
-            events = repo.create(session, plan, who, now)
+        def body(connection: store.Connection, now: dt.datetime) -> Outcome[Relationship]:
+            self.bundles.register(connection, bundle, loaded, now)
+            events = repo.create(connection, plan, who, now, self.keys)
             return Outcome(started, events, {plan.id: bundle.workflow.workflow}, events[0])
 
         return self._writer.run(session, body, who).value
@@ -301,6 +309,37 @@ class Mentorflow(Reads):
                 if due is not None:
                     found.append(due)
         return found
+
+    def migrate(
+        self,
+        workflow: str,
+        *,
+        to_version: int,
+        from_version: int | None = None,
+        states: Mapping[str, str] | None = None,
+        program: str | None = None,
+        dry_run: bool = False,
+        actor: Actor | str | None = None,
+        session: store.SessionLike | None = None,
+    ) -> list[MigrationResult]:
+        """Move the running relationships of ``workflow`` (of ``from_version``, of ``program``) onto ``to_version``.
+
+        ``states`` maps old state names to new ones; other states keep their names. Each relationship moves in its
+        own transaction with a ``migrated`` event, or is refused with a reason and stays where it is. With
+        ``dry_run``, nothing is written and each result says what would happen. For administrators: ``actor`` is
+        an ``Actor.admin`` or None (the trusted caller, recorded as ``system``). See docs/migration.md.
+        """
+        migration = Migration(self.engine, self.registry, self.bundles, self._writer, self.guards, self.now)
+        return migration.run(
+            workflow,
+            to_version=to_version,
+            from_version=from_version,
+            states=states,
+            program=program,
+            dry_run=dry_run,
+            actor=actor,
+            session=session,
+        )
 
     def _due_candidates(self, session: store.SessionLike | None) -> list[str]:
         with store.read(self.engine, session) as reading:

@@ -23,20 +23,31 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field
 __all__ = [
     "ArtifactState",
     "Blocker",
+    "ChainHead",
+    "Checkpoint",
+    "Document",
+    "DocumentChange",
+    "DocumentRevision",
     "DueTransition",
     "Event",
     "FunnelStep",
+    "MigrationResult",
+    "NetworkEntry",
     "ObligationState",
     "Participant",
+    "PersonRelationship",
+    "PersonView",
     "PhaseDays",
     "ProgramFigures",
     "Relationship",
     "Revision",
+    "SignatureInfo",
     "Standing",
     "StandingBlocker",
     "StateCount",
     "Status",
     "Summary",
+    "TodoItem",
     "TriggerState",
     "VerifyReport",
     "WorkflowInfo",
@@ -44,7 +55,7 @@ __all__ = [
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Blocker(_Frozen):
@@ -220,9 +231,58 @@ def _standing_adapter() -> TypeAdapter[Standing]:
     return TypeAdapter(Standing)
 
 
+class MigrationResult(_Frozen):
+    """What ``migrate`` did, or would do (``dry_run``), to one running relationship.
+
+    ``result`` is ``migrated``, ``would_migrate`` (a dry run) or ``refused`` (the relationship stays where it is,
+    ``reason`` says why; ``new_state`` is None when its state has no mapping). ``blockers`` and ``overdue`` are
+    where it stands on the new version, evaluated as ``audit`` evaluates; a refused relationship has neither.
+    """
+
+    id: str
+    workflow: str
+    from_version: int
+    to_version: int
+    state: str
+    new_state: str | None
+    result: Literal["migrated", "would_migrate", "refused"]
+    reason: str | None = None
+    blockers: list[StandingBlocker] = Field(default_factory=list)
+    overdue: list[ObligationState] = Field(default_factory=list)
+
+
 class BrokenRelationship(_Frozen):
     relationship: str
     problems: list[str]
+
+
+class ChainHead(_Frozen):
+    """Where one relationship's chain ended when a checkpoint was taken."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    seq: int
+    hash: str
+
+
+class Checkpoint(_Frozen):
+    """A statement of every chain head, to keep outside the database (``verify --checkpoint``).
+
+    ``root`` is the SHA-256 of the canonical JSON of ``heads`` sorted by id, so the file cannot be edited without
+    its root giving it away.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mentorflow_checkpoint: Literal[1] = 1
+    at: dt.datetime
+    relationships: int
+    events: int
+    heads: list[ChainHead]
+    root: str
+    mac: str | None = None
+    """With a keyed log: the HMAC-SHA256 of ``root`` under the signing key, so nobody without it can forge one."""
 
 
 class VerifyReport(_Frozen):
@@ -230,6 +290,10 @@ class VerifyReport(_Frozen):
     checked: int
     events: int
     broken: list[BrokenRelationship]
+    keyed: int = 0
+    """How many events carry a MAC."""
+    key_checked: bool = False
+    """Whether a key was given, so that every MAC was checked and events without one were judged."""
 
 
 class WorkflowInfo(_Frozen):
@@ -288,3 +352,99 @@ class Summary(_Frozen):
     programs: list[ProgramFigures]
     funnel: list[FunnelStep]
     phase_days: list[PhaseDays]
+
+
+# -- documents and people (DESIGN §12) ----------------------------------------------------------------------------
+
+
+class SignatureInfo(_Frozen):
+    """One signature on a revision: who, in which role, when."""
+
+    person: str
+    role: str
+    at: dt.datetime
+
+
+class Document(_Frozen):
+    """One revision of a document or item with its content, as ``show`` prints it."""
+
+    relationship: str
+    slot: str
+    item: int | None
+    revision: int
+    content: Any
+    complete: bool
+    missing: list[str]
+    content_hash: str
+    submitted_by: str
+    submitted_at: dt.datetime
+    signatures: list[SignatureInfo]
+    kind: str = ""
+    """The artifact kind of the slot, e.g. ``idp``."""
+    title: str = ""
+    """The kind's title, e.g. "Individual Development Plan"."""
+
+
+class DocumentRevision(_Frozen):
+    """One revision in a listing (``revisions``): what it is, without its content."""
+
+    item: int | None
+    revision: int
+    complete: bool
+    content_hash: str
+    submitted_by: str
+    submitted_at: dt.datetime
+    signed_by: list[str]
+
+
+class DocumentChange(_Frozen):
+    """One difference between two revisions; ``path`` is written as in ``missing`` (``objectives[1].target_date``)."""
+
+    path: str
+    change: Literal["added", "removed", "changed"]
+    before: Any = None
+    after: Any = None
+
+
+class PersonRelationship(_Frozen):
+    """A relationship a person holds a role in (one entry per role held)."""
+
+    id: str
+    workflow: str
+    role: str
+    state: str
+    phase: str | None
+    program: str | None
+    final: bool
+
+
+class TodoItem(_Frozen):
+    """One thing a person must do now: submit or sign a slot, or fire a trigger their role may fire."""
+
+    relationship: str
+    action: Literal["submit", "sign", "fire"]
+    slot: str | None = None
+    item: int | None = None
+    trigger: str | None = None
+    due_at: dt.datetime | None = None
+    """When the obligation that makes it due falls due (the earliest, when several do); None when none does."""
+    overdue: bool = False
+
+
+class NetworkEntry(_Frozen):
+    """Someone in a person's network: a co-participant (``relation`` their role, ``source`` the relationship id) or
+    an entry of the person's latest complete network map (``relation`` its category, ``source`` ``network_map``)."""
+
+    person: str
+    relation: str
+    source: str
+
+
+class PersonView(_Frozen):
+    """One person across relationships: where they take part, what they must do, who supports them."""
+
+    person: str
+    relationships: list[PersonRelationship]
+    todo: list[TodoItem]
+    network: list[NetworkEntry]
+    gaps: list[dict[str, Any]]

@@ -8,5 +8,8 @@ what an administrator is told blocks a pair is exactly what would refuse its fir
 - ``summary``: program figures (counts, the phase funnel, days per phase) from gathered tallies;
 - ``reads``: the reads over many relationships, cache first and evaluation for the rest;
 - ``report``: the self-contained HTML report;
-- ``verify``: replaying each relationship's log against its pinned definition.
+- ``verify``: replaying each relationship's log against its pinned definition;
+- ``visibility``: reads that take an actor, and what of one relationship its reader may see;
+- ``documents``: documents read back, their revisions, and what changed between two (``show``, ``diff``);
+- ``people``: one person across relationships, with their to-do list and network (``person``).
 """

@@ -3,7 +3,14 @@
 Each command parses its arguments, calls one library function and renders the result.
 """
 
-from mentorflow.cli import admin, relationships, workflows  # noqa: F401 - each module registers its commands
+from mentorflow.cli import (  # noqa: F401 - each module registers its commands
+    admin,
+    integrity,
+    migrate,
+    reads,
+    relationships,
+    workflows,
+)
 from mentorflow.cli.app import cli, main
 
 __all__ = ["cli", "main"]

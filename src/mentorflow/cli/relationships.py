@@ -13,9 +13,15 @@ from mentorflow.cli.output import emit_json, render_csv, render_table
 from mentorflow.errors import DefinitionError, InputTooLarge, InvalidInput
 
 if TYPE_CHECKING:
+    from mentorflow.identifiers import Actor
     from mentorflow.types import Event, Status
 
-__all__ = ["fire", "history", "join", "leave", "sign", "start", "status", "submit"]
+__all__ = ["fire", "history", "join", "leave", "read_as", "sign", "start", "status", "submit"]
+
+
+def read_as(obj: Context) -> Actor | None:
+    """Who a read is for: ``--as`` (or ``--admin``) when given; without them the CLI operator is trusted."""
+    return obj.actor if obj.admin or obj.actor_name is not None else None
 
 
 def _assignment(value: str, option: str) -> tuple[str, str]:
@@ -49,6 +55,10 @@ def _event_line(event: Event) -> str:
             f"{payload.get('reason')}; bypassed {len(payload.get('bypassed', []))} blocker(s)"
         ),
         "started_linked": lambda: f"started {payload.get('workflow')} {payload.get('relationship')}",
+        "migrated": lambda: (
+            f"{payload.get('workflow')} version {payload.get('from_version')} -> {payload.get('to_version')}: "
+            f"{payload.get('from')} -> {payload.get('to')}"
+        ),
     }.get(event.kind, lambda: json.dumps(payload, sort_keys=True))()
 
 
@@ -218,8 +228,11 @@ def _print_event(event: Event, output_format: str) -> None:
 @format_option()
 @pass_context
 def status(obj: Context, relationship: str, output_format: str) -> None:
-    """Where RELATIONSHIP stands: state, people, artifacts, each trigger with its blockers, obligations."""
-    result = obj.mf.status(relationship)
+    """Where RELATIONSHIP stands: state, people, artifacts, each trigger with its blockers, obligations.
+
+    With --as PERSON, only what that person may read is listed (and a person who never took part is refused).
+    """
+    result = obj.mf.status(relationship, actor=read_as(obj))
     if output_format == "json":
         emit_json(result.model_dump(mode="json"))
     else:
@@ -268,8 +281,8 @@ def _status_text(result: Status) -> str:
 @format_option(listing=True)
 @pass_context
 def history(obj: Context, relationship: str, output_format: str) -> None:
-    """The event log of RELATIONSHIP, oldest first."""
-    events = obj.mf.history(relationship)
+    """The event log of RELATIONSHIP, oldest first (with --as PERSON, without the items they may not read)."""
+    events = obj.mf.history(relationship, actor=read_as(obj))
     if output_format == "json":
         emit_json([event.model_dump(mode="json") for event in events])
         return
