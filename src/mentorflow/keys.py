@@ -77,4 +77,4 @@ class Keyring:
 
 
 def _mac(secret: bytes, event_hash: str) -> str:
-    return hmac.new(secret, event_hash.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.digest(secret, event_hash.encode("ascii"), "sha256").hex()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from mentorflow import store
 from mentorflow.definitions import Registry
@@ -35,6 +35,7 @@ from mentorflow.types import (
     DueTransition,
     Event,
     MigrationResult,
+    PlannedEvent,
     Relationship,
     Revision,
 )
@@ -221,6 +222,45 @@ class Mentorflow(Reads):
             relationship, lambda snapshot, now: plan_sign(snapshot, slot, who, item, revision, now=now), who, session
         )
 
+    @overload
+    def fire(
+        self,
+        relationship: str,
+        trigger: str,
+        *,
+        actor: Actor | str,
+        force: bool = ...,
+        reason: str | None = ...,
+        dry_run: Literal[False] = ...,
+        session: store.SessionLike | None = ...,
+    ) -> Event: ...
+
+    @overload
+    def fire(
+        self,
+        relationship: str,
+        trigger: str,
+        *,
+        actor: Actor | str,
+        force: bool = ...,
+        reason: str | None = ...,
+        dry_run: Literal[True],
+        session: store.SessionLike | None = ...,
+    ) -> PlannedEvent: ...
+
+    @overload
+    def fire(
+        self,
+        relationship: str,
+        trigger: str,
+        *,
+        actor: Actor | str,
+        force: bool = ...,
+        reason: str | None = ...,
+        dry_run: bool,
+        session: store.SessionLike | None = ...,
+    ) -> Event | PlannedEvent: ...
+
     def fire(
         self,
         relationship: str,
@@ -231,11 +271,11 @@ class Mentorflow(Reads):
         reason: str | None = None,
         dry_run: bool = False,
         session: store.SessionLike | None = None,
-    ) -> Event:
+    ) -> Event | PlannedEvent:
         """Fire a trigger; raises ``Blocked`` listing every blocker when its requirements do not hold.
 
-        With ``dry_run``, decide exactly as a fire would (the same refusals and blockers) but write nothing: the
-        event returned is the one that would be appended, with the ``seq`` it would take and an empty ``hash``.
+        With ``dry_run``, decide exactly as a fire would (the same refusals and blockers) but write nothing, and
+        return the ``PlannedEvent`` that would be appended, with the ``seq`` it would take.
         """
         who = Actor.of(actor)
 
@@ -261,20 +301,14 @@ class Mentorflow(Reads):
         decide: Callable[[Snapshot, dt.datetime], Write],
         actor: Actor,
         session: store.SessionLike | None,
-    ) -> Event:
+    ) -> PlannedEvent:
         """The event a write would record, decided on a read of the relationship: nothing is written."""
         with store.read(self.engine, session) as reading:
             snapshot = repo.load_snapshot(reading, self.bundles, check_identifier(relationship, "relationship id"))
         now = self.now()
         kind, payload = decide(snapshot, now).events[0]
-        return Event(
-            relationship=snapshot.id,
-            seq=snapshot.seq + 1,
-            kind=kind,
-            actor=actor.label,
-            at=now,
-            payload=payload,
-            hash="",
+        return PlannedEvent(
+            relationship=snapshot.id, seq=snapshot.seq + 1, kind=kind, actor=actor.label, at=now, payload=payload
         )
 
     def tick(self, *, session: store.SessionLike | None = None) -> list[Event]:

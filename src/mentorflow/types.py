@@ -38,6 +38,7 @@ __all__ = [
     "PersonRelationship",
     "PersonView",
     "PhaseDays",
+    "PlannedEvent",
     "ProgramFigures",
     "Relationship",
     "Revision",
@@ -179,6 +180,20 @@ class Event(_Frozen):
         if self.actor == "system":
             return "system"
         return "admin" if self.actor.startswith("admin:") else "person"
+
+
+class PlannedEvent(_Frozen):
+    """The event a write would append (``fire(..., dry_run=True)``), with the ``seq`` it would take.
+
+    Nothing was written, so it has no hash: a hash names a link of the chain, and this one is not in it.
+    """
+
+    relationship: str
+    seq: int
+    kind: str
+    actor: str
+    at: dt.datetime
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from mentorflow.errors import DefinitionError, InputTooLarge, InvalidInput
 
 if TYPE_CHECKING:
     from mentorflow.identifiers import Actor
-    from mentorflow.types import Event, Status
+    from mentorflow.types import Event, PlannedEvent, Status
 
 __all__ = ["fire", "history", "join", "leave", "read_as", "sign", "start", "status", "submit"]
 
@@ -31,7 +31,7 @@ def _assignment(value: str, option: str) -> tuple[str, str]:
     return role.strip(), person.strip()
 
 
-def _event_line(event: Event) -> str:
+def _event_line(event: Event | PlannedEvent) -> str:
     payload = event.payload
     return {
         "started": lambda: f"{payload.get('workflow')} in {payload.get('state')}",
@@ -206,11 +206,13 @@ def fire(
     obj: Context, relationship: str, trigger: str, reason: str | None, force: bool, dry_run: bool, output_format: str
 ) -> None:
     """Fire TRIGGER; when blocked, exit 1 listing every blocker."""
-    event = obj.mf.fire(relationship, trigger, actor=obj.actor, force=force, reason=reason, dry_run=dry_run)
+    mf, actor = obj.mf, obj.actor
     if not dry_run:
-        _print_event(event, output_format)
-    elif output_format == "json":
-        emit_json({**event.model_dump(mode="json", exclude={"hash"}), "dry_run": True})
+        _print_event(mf.fire(relationship, trigger, actor=actor, force=force, reason=reason), output_format)
+        return
+    event = mf.fire(relationship, trigger, actor=actor, force=force, reason=reason, dry_run=True)
+    if output_format == "json":
+        emit_json({**event.model_dump(mode="json"), "dry_run": True})
     else:
         line = f"{event.relationship} would record #{event.seq} {event.kind}: {_event_line(event)}"
         click.echo(f"{line} (dry run: nothing written)")

@@ -146,7 +146,7 @@ def records(session: Session) -> Iterator[RelationshipRecords]:
         }
         for name, table, order in _OWNED:
             query = select(table).where(table.c.relationship_id.in_(batch)).order_by(*(table.c[c] for c in order))
-            for owned in connection.execute(query):
+            for owned in connection.execute(query).all():
                 getattr(found[owned.relationship_id], name).append(owned)
         for rel_id in batch:
             found[rel_id].definition_body = bodies.get(found[rel_id].row.definition_hash)
