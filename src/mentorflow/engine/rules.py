@@ -53,14 +53,14 @@ __all__ = [
 
 
 def participant_roles(snapshot: Snapshot, actor: Actor) -> list[str]:
-    """The roles a person acts in; a stranger is refused, told who does take part."""
+    """The roles a person acts in; a stranger is refused, told which roles take part but never who holds them
+    (who mentors whom is the participants' business, not a stranger's)."""
     roles = snapshot.roles_of(actor.id)
     if not roles:
+        held = ", ".join(dict.fromkeys(role for _, role in snapshot.people()))
         raise NotParticipant(
             f"{actor.id!r} is not a participant of relationship {snapshot.id!r}",
-            hint="Act as one of: "
-            + ", ".join(f"{p} ({r})" for p, r in snapshot.people())
-            + ", or as an administrator.",
+            hint=f"Only its participants ({held}) and administrators act here; an administrator can add you.",
             relationship=snapshot.id,
             actor=actor.label,
         )
