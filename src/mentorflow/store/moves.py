@@ -88,12 +88,7 @@ def apply_move(
     moved = connection.execute(
         _MOVE,
         {
-            "b_id": snapshot.id,
-            "b_expected": snapshot.lock_version,
-            "b_seq": chain.seq,
-            "b_hash": chain.hash,
-            "b_at": chain.at,
-            "b_next": snapshot.lock_version + 1,
+            **chain.head(snapshot),
             "b_definition": target.hash,
             "b_version": target.workflow.version,
             "b_state": new_state,

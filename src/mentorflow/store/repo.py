@@ -161,6 +161,18 @@ class Chain:
         )
         return self.seq
 
+    def head(self, snapshot: Snapshot) -> dict[str, Any]:
+        """The compare-and-set parameters that move ``snapshot``'s row to this chain's head: they match only if
+        nobody wrote since the snapshot was read."""
+        return {
+            "b_id": snapshot.id,
+            "b_expected": snapshot.lock_version,
+            "b_seq": self.seq,
+            "b_hash": self.hash,
+            "b_at": self.at,
+            "b_next": snapshot.lock_version + 1,
+        }
+
     def events(self) -> list[Event]:
         return [
             to_event_values(
@@ -290,14 +302,7 @@ def apply_write(
     chain = Chain(snapshot.id, snapshot.seq, snapshot.last_hash, actor, now, keys)
     for kind, payload in write.events:
         chain.append(kind, payload)
-    params: dict[str, Any] = {
-        "b_id": snapshot.id,
-        "b_expected": snapshot.lock_version,
-        "b_seq": chain.seq,
-        "b_hash": chain.hash,
-        "b_at": chain.at,
-        "b_next": snapshot.lock_version + 1,
-    }
+    params = chain.head(snapshot)
     statement = UPDATE_HEAD
     if write.state is not None:
         statement = UPDATE_HEAD_AND_STATE
