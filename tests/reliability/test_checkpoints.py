@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, delete, text
 
 from mentorflow import Actor, Checkpoint, CheckpointInvalid, Mentorflow
 from mentorflow.audit.checkpoint import parse, root_of
 from mentorflow.canonical import event_hash
 from mentorflow.cli import cli, integrity
+from mentorflow.store import heads
+from mentorflow.store.tables import EventRow, ParticipantRow, RelationshipRow
 from tests.conftest import Database
 from tests.content import valid
 from tests.reliability.test_tampering import TARGET, _populate
@@ -193,3 +195,18 @@ def test_checkpoint_is_for_administrators(database: Database, tmp_path: Path) ->
     allowed = _run(database, "--as", "ops", "--admin", "checkpoint")
     assert allowed.exit_code == 0, allowed.output
     assert parse(allowed.stdout).relationships == 3
+
+
+def test_a_checkpoint_larger_than_one_batch_is_proved_whole(mf: Mentorflow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recorded positions are looked up in batches: every batch counts, the last partial one too."""
+    monkeypatch.setattr(heads, "BATCH", 2)
+    for index in range(5):
+        mf.start("informal-peer", {"peer": [f"p{index}", f"q{index}"]}, actor=Actor.admin(), id=f"circle-{index}")
+    checkpoint = mf.checkpoint()
+    assert mf.verify(checkpoint=checkpoint).ok
+    with mf.engine.begin() as connection:
+        connection.execute(delete(EventRow).where(EventRow.relationship_id == "circle-4"))
+        connection.execute(delete(ParticipantRow).where(ParticipantRow.relationship_id == "circle-4"))
+        connection.execute(delete(RelationshipRow).where(RelationshipRow.id == "circle-4"))
+    [broken] = mf.verify(checkpoint=checkpoint).broken
+    assert broken.relationship == "circle-4"
