@@ -21,7 +21,8 @@ ENV = "MENTORFLOW_KEY"
 """The environment variable the library and the CLI read keys from: one key, or several separated by commas."""
 MIN_LENGTH = 32
 """Characters a key must have at least: 32 random URL-safe characters carry about 190 bits."""
-_HINT = "Make a key with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`; keep it out of the database."
+_HINT = "Make a key with secrets.token_urlsafe(32); keep it out of the database."
+_CLI_HINT = "Make a key with `openssl rand -base64 32` (set it in MENTORFLOW_KEY); keep it out of the database."
 
 
 def key_id(secret: str) -> str:
@@ -36,12 +37,13 @@ class Keyring:
 
     def __init__(self, secrets: Sequence[str]) -> None:
         if not secrets:
-            raise InvalidInput("a keyring needs at least one key", hint=_HINT)
+            raise InvalidInput("a keyring needs at least one key", hint=_HINT, cli_hint=_CLI_HINT)
         for secret in secrets:
             if len(secret) < MIN_LENGTH or not secret.isascii() or not secret.isprintable() or "," in secret:
                 raise InvalidInput(
                     f"a key must be at least {MIN_LENGTH} printable ASCII characters, without commas",
                     hint=_HINT,
+                    cli_hint=_CLI_HINT,
                 )
         self._by_id = {key_id(secret): secret.encode("ascii") for secret in secrets}
         self.signing_id = key_id(secrets[0])

@@ -25,3 +25,12 @@ def test_migrate_as_a_person_is_explained_with_options(db_url: str) -> None:
     assert "error[actor.not_allowed]" in result.stderr
     hint = result.stderr.split("hint: ", 1)[1]
     assert not PYTHON.search(hint), hint
+
+
+def test_a_weak_key_is_explained_in_shell_terms(db_url: str) -> None:
+    result = CliRunner().invoke(cli, ["--db", db_url, "verify"], env={"MENTORFLOW_KEY": "short"})
+    assert result.exit_code == 1
+    assert "error[input.invalid]: a key must be at least 32 printable ASCII characters" in result.stderr
+    hint = result.stderr.split("hint: ", 1)[1]
+    assert "openssl rand" in hint
+    assert not PYTHON.search(hint), hint
