@@ -71,7 +71,8 @@ class Reads:
         raise NotImplementedError
 
     def _check_filters(self, session: store.SessionLike | None, **filters: str | None) -> None:
-        """Refuse a filter that names no workflow, state or phase loaded, or no program stored."""
+        """Refuse a filter that names no workflow, state or phase loaded, or no program stored, before a streamed
+        audit starts (its own read only opens when the first row is asked for)."""
         with store.read(self.engine, session) as reading:
             check_filters(reading, self.registry, self.bundles, **filters)
 
@@ -245,9 +246,11 @@ class Reads:
         session: store.SessionLike | None = None,
     ) -> Summary:
         """Counts per workflow and state and per program, a phase funnel, days per phase, completion rates."""
-        self._check_filters(session, workflow=workflow, program=program, state=state, phase=phase)
         now = self.now()
         with store.read(self.engine, session) as reading:
+            check_filters(
+                reading, self.registry, self.bundles, workflow=workflow, state=state, phase=phase, program=program
+            )
             tallies = reads.tallies(
                 reading,
                 self.bundles,
@@ -268,10 +271,12 @@ class Reads:
         session: store.SessionLike | None = None,
     ) -> tuple[Summary, list[Standing]]:
         """The summary and the audit rows it was computed from, for a dashboard that shows both."""
-        self._check_filters(session, workflow=workflow, program=program, state=state, phase=phase)
         now = self.now()
         filters = {"workflow": workflow, "program": program, "state": state}
         with store.read(self.engine, session) as reading:
+            check_filters(
+                reading, self.registry, self.bundles, workflow=workflow, state=state, phase=phase, program=program
+            )
             rows = filter_standings(reads.standing_rows(reading, self.bundles, now, self.guards, filters), phase=phase)
             tallies = reads.tallies(reading, self.bundles, now, self.guards, phase, filters)
         return summarise(tallies, now), rows

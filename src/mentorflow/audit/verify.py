@@ -47,7 +47,7 @@ def check_relationship(
     read: list[tuple[dt.datetime, dict[str, Any]]] = []  # each event's time and payload, parsed once
     problems = _chain(records, read)
     if not problems and keys is not None:
-        problems = _macs(records, keys, keyed_since)
+        problems = _macs(records, read, keys, keyed_since)
     if not problems:
         try:
             problems = _replay(records, read, definitions or Definitions(records.bodies), keys is not None)
@@ -92,12 +92,17 @@ def _chain(records: RelationshipRecords, read: list[tuple[dt.datetime, dict[str,
     return problems
 
 
-def _macs(records: RelationshipRecords, keys: Keyring, keyed_since: dt.datetime | None) -> list[str]:
+def _macs(
+    records: RelationshipRecords,
+    read: list[tuple[dt.datetime, dict[str, Any]]],
+    keys: Keyring,
+    keyed_since: dt.datetime | None,
+) -> list[str]:
     problems = []
     keyed_before = False
-    for event in records.events:
+    for event, (at, _) in zip(records.events, read, strict=True):
         if event.key_id is None or event.mac is None:
-            if keyed_before or (keyed_since is not None and from_db(event.at) >= keyed_since):
+            if keyed_before or (keyed_since is not None and at >= keyed_since):
                 problems.append(
                     f"event {event.seq} ({event.kind}) has no MAC though the log was keyed by then: "
                     "it was added or rewritten without the key"

@@ -11,16 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, select
 
 from mentorflow.definitions import Bundle
 from mentorflow.engine.snapshot import Snapshot
 from mentorflow.errors import ConcurrencyConflict
 from mentorflow.identifiers import Actor
 from mentorflow.keys import Keyring
+from mentorflow.store.db import Executor, connection_of
 from mentorflow.store.repo import Chain
-from mentorflow.store.statements import INSERT_EVENT
+from mentorflow.store.statements import INSERT_EVENT, UPDATE_HEAD_AND_DEFINITION
 from mentorflow.store.tables import RelationshipRow
 from mentorflow.types import Event
 
@@ -29,29 +29,9 @@ __all__ = ["KIND", "apply_move", "candidates"]
 KIND = "migrated"
 _REL = cast("Table", RelationshipRow.__table__)
 
-_MOVE = (
-    update(_REL)
-    .where(_REL.c.id == bindparam("b_id"), _REL.c.lock_version == bindparam("b_expected"))
-    .values(
-        seq=bindparam("b_seq"),
-        last_hash=bindparam("b_hash"),
-        last_event_at=bindparam("b_at"),
-        lock_version=bindparam("b_next"),
-        definition_hash=bindparam("b_definition"),
-        workflow_version=bindparam("b_version"),
-        state=bindparam("b_state"),
-        final=bindparam("b_final"),
-    )
-)
-"""Compare-and-set, as every write: entered_at stays, for the relationship has not left its state."""
-
-
-def _connection(executor: Session | Connection) -> Connection:
-    return executor.connection() if isinstance(executor, Session) else executor
-
 
 def candidates(
-    executor: Session | Connection,
+    executor: Executor,
     workflow: str,
     to_version: int,
     from_version: int | None,
@@ -66,11 +46,11 @@ def candidates(
         query = query.where(_REL.c.workflow_version == from_version)
     if program is not None:
         query = query.where(_REL.c.program == program)
-    return list(_connection(executor).execute(query.order_by(_REL.c.started_at, _REL.c.id)).scalars())
+    return list(connection_of(executor).execute(query.order_by(_REL.c.started_at, _REL.c.id)).scalars())
 
 
 def apply_move(
-    executor: Session | Connection,
+    executor: Executor,
     snapshot: Snapshot,
     target: Bundle,
     new_state: str,
@@ -84,9 +64,9 @@ def apply_move(
     # The event is appended by the same chain as every other write's, so it is hashed and signed the same way.
     chain = Chain(snapshot.id, snapshot.seq, snapshot.last_hash, actor, now, keys)
     chain.append(KIND, payload)
-    connection = _connection(executor)
+    connection = connection_of(executor)
     moved = connection.execute(
-        _MOVE,
+        UPDATE_HEAD_AND_DEFINITION,
         {
             **chain.head(snapshot),
             "b_definition": target.hash,

@@ -37,6 +37,7 @@ __all__ = [
     "REVISIONS_OF_ONE",
     "SIGNATURES_OF_REVISION",
     "UPDATE_HEAD",
+    "UPDATE_HEAD_AND_DEFINITION",
     "UPDATE_HEAD_AND_STATE",
 ]
 
@@ -132,6 +133,19 @@ _MOVE_HEAD: dict[str, Any] = {
 # Compare-and-set: the row moves on only from the lock version the snapshot was read at.
 _CAS = (_REL.c.id == bindparam("b_id"), _REL.c.lock_version == bindparam("b_expected"))
 UPDATE_HEAD = update(_REL).where(*_CAS).values(**_MOVE_HEAD)
+# A migration's move: the head as every write moves it, onto another definition; entered_at stays, for the
+# relationship has not left its state.
+UPDATE_HEAD_AND_DEFINITION = (
+    update(_REL)
+    .where(*_CAS)
+    .values(
+        **_MOVE_HEAD,
+        definition_hash=bindparam("b_definition"),
+        workflow_version=bindparam("b_version"),
+        state=bindparam("b_state"),
+        final=bindparam("b_final"),
+    )
+)
 UPDATE_HEAD_AND_STATE = (
     update(_REL)
     .where(*_CAS)
