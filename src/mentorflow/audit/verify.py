@@ -15,14 +15,15 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mentorflow.audit.facts import Facts
-from mentorflow.canonical import GENESIS, canonical_json, event_hash, sha256_hex
+from mentorflow.canonical import GENESIS, canonical_json, event_hash, event_hash_of_text, sha256_hex
 from mentorflow.definitions import Bundle
 from mentorflow.definitions.models import Transition
 from mentorflow.engine.machine import compiled
 from mentorflow.engine.migration import Refusal, moved, plan_migration
 from mentorflow.engine.plans import blockers_of
+from mentorflow.engine.replay import MOVES, apply_event, started
 from mentorflow.engine.requirements import GuardContext, GuardFunction
-from mentorflow.engine.snapshot import PLAIN_ITEM, RevisionView, Snapshot
+from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.errors import MentorflowError, UnknownTransition
 from mentorflow.keys import Keyring
 from mentorflow.store.db import from_db
@@ -45,9 +46,7 @@ def check_relationship(
     chain): one added or rewritten later by someone without the key shows.
     """
     read: list[tuple[dt.datetime, dict[str, Any]]] = []  # each event's time and payload, parsed once
-    problems = _chain(records, read)
-    if not problems and keys is not None:
-        problems = _macs(records, read, keys, keyed_since)
+    problems = _chain(records, read, keys, keyed_since)
     if not problems:
         try:
             problems = _replay(records, read, definitions or Definitions(records.bodies), keys is not None)
@@ -56,64 +55,76 @@ def check_relationship(
     return BrokenRelationship(relationship=records.row.id, problems=problems) if problems else None
 
 
-def _chain(records: RelationshipRecords, read: list[tuple[dt.datetime, dict[str, Any]]]) -> list[str]:
-    """The chain's problems; fills ``read`` with each event's time and payload as it goes."""
-    problems = []
+def _chain(
+    records: RelationshipRecords,
+    read: list[tuple[dt.datetime, dict[str, Any]]],
+    keys: Keyring | None = None,
+    keyed_since: dt.datetime | None = None,
+) -> list[str]:
+    """The chain's problems, then (once the chain holds) its MACs' when ``keys`` are given, in one pass over the
+    events; fills ``read`` with each event's time and payload as it goes."""
+    problems: list[str] = []
+    unsigned: list[str] = []  # the MACs' problems: reported only if the chain itself holds
     previous = GENESIS
+    keyed_before = False
+    before = None
     for expected, event in enumerate(records.events, start=1):
-        if event.seq != expected:
-            problems.append(f"event seq {event.seq} found where {expected} was expected (a gap or an insertion)")
+        seq, kind, stored_at, hash_ = event.seq, event.kind, event.at, event.hash
+        if seq != expected:
+            problems.append(f"event seq {seq} found where {expected} was expected (a gap or an insertion)")
             break
         try:
             payload = json.loads(event.payload)
         except ValueError:
-            problems.append(f"event {event.seq} has an unreadable payload")
+            problems.append(f"event {seq} has an unreadable payload")
             break
-        at = from_db(event.at)
+        at = from_db(stored_at)
         read.append((at, payload))
-        recomputed = event_hash(
-            previous, event.relationship_id, event.seq, event.kind, event.actor, at.isoformat(), payload
-        )
-        if recomputed != event.hash:
-            problems.append(f"event {event.seq} ({event.kind}) does not match its hash: it was edited or moved")
+        fields = (previous, event.relationship_id, seq, kind, event.actor, at.isoformat())
+        # The stored text is the payload's canonical JSON, hashed as it is; other text is hashed as it decodes.
+        if event_hash_of_text(*fields, event.payload) != hash_ and event_hash(*fields, payload) != hash_:
+            problems.append(f"event {seq} ({kind}) does not match its hash: it was edited or moved")
             break
-        previous = event.hash
-        if expected > 1 and event.at < records.events[expected - 2].at:
+        previous = hash_
+        if before is not None and stored_at < before:
             # Writes refuse a time before the latest event (clock.backwards), so only an edit or a forged chain
             # can put one here.
-            problems.append(f"event {event.seq} ({event.kind}) is dated before event {event.seq - 1}")
-    if not records.events:
-        problems.append("the relationship has no events")
-    elif not problems and (records.row.seq != len(records.events) or records.row.last_hash != previous):
-        problems.append(
-            f"the cached head (seq {records.row.seq}) does not match the log's last event "
-            f"(seq {len(records.events)}): events were removed or the row was edited"
-        )
-    return problems
-
-
-def _macs(
-    records: RelationshipRecords,
-    read: list[tuple[dt.datetime, dict[str, Any]]],
-    keys: Keyring,
-    keyed_since: dt.datetime | None,
-) -> list[str]:
-    problems = []
-    keyed_before = False
-    for event, (at, _) in zip(records.events, read, strict=True):
-        if event.key_id is None or event.mac is None:
-            if keyed_before or (keyed_since is not None and at >= keyed_since):
-                problems.append(
-                    f"event {event.seq} ({event.kind}) has no MAC though the log was keyed by then: "
-                    "it was added or rewritten without the key"
-                )
-        elif not keys.knows(event.key_id):
-            problems.append(f"event {event.seq} ({event.kind}) is signed with key {event.key_id}, not in the keyring")
-        elif not keys.verifies(event.key_id, event.hash, event.mac):
-            problems.append(f"event {event.seq} ({event.kind}) has a MAC that does not verify: it was forged or edited")
-        else:
+            problems.append(f"event {seq} ({kind}) is dated before event {seq - 1}")
+        before = stored_at
+        if keys is None:
+            continue
+        key_id, mac = event.key_id, event.mac
+        if key_id is not None and mac is not None and keys.verifies(key_id, hash_, mac):
             keyed_before = True
-    return problems
+        elif (forged := _mac(event, at, keys, keyed_since, keyed_before)) is not None:
+            unsigned.append(forged)
+    return problems or _head(records, previous) or unsigned
+
+
+def _head(records: RelationshipRecords, last_hash: str) -> list[str]:
+    """The problem of a log that is empty, or whose end is not the head the relationship row caches."""
+    if not records.events:
+        return ["the relationship has no events"]
+    seq, last = records.row.seq, len(records.events)
+    if seq != last or records.row.last_hash != last_hash:
+        differs = f"the cached head (seq {seq}) does not match the log's last event (seq {last})"
+        return [f"{differs}: events were removed or the row was edited"]
+    return []
+
+
+def _mac(event: Any, at: dt.datetime, keys: Keyring, keyed_since: dt.datetime | None, keyed_before: bool) -> str | None:
+    """The problem of an event whose MAC is missing or does not verify, if any: one without a MAC is accepted only
+    before the log was keyed."""
+    if event.key_id is None or event.mac is None:
+        if keyed_before or (keyed_since is not None and at >= keyed_since):
+            return (
+                f"event {event.seq} ({event.kind}) has no MAC though the log was keyed by then: "
+                "it was added or rewritten without the key"
+            )
+        return None
+    if not keys.knows(event.key_id):
+        return f"event {event.seq} ({event.kind}) is signed with key {event.key_id}, not in the keyring"
+    return f"event {event.seq} ({event.kind}) has a MAC that does not verify: it was forged or edited"
 
 
 class _Replay:
@@ -129,9 +140,7 @@ class _Replay:
         self.read = read
         self.definitions = definitions
         at, payload = read[0]
-        self.snapshot = Snapshot(records.row.id, bundle, bundle.workflow.initial_state, at, at, payload["program"], at)
-        for person in payload["participants"]:
-            self.snapshot.add_participant(person["person"], person["role"])
+        self.snapshot = started(records.row.id, bundle, at, payload)
         self.problems: list[str] = []
         self.revisions: dict[tuple[str, int, int], str] = {}
         self.signatures: set[tuple[str, int, int, str]] = set()
@@ -140,9 +149,11 @@ class _Replay:
         """Set when a ``migrated`` event cannot be replayed: the definition after it is unknown."""
 
     def run(self) -> list[str]:
+        observe = self.facts.observe
         for event, (at, payload) in zip(self.records.events[1:], self.read[1:], strict=True):
-            self.apply(event.seq, event.kind, event.actor, at, payload)
-            self.facts.observe(event.seq, event.kind, event.actor, at, payload, self.snapshot)
+            seq, kind, actor = event.seq, event.kind, event.actor
+            self.apply(seq, kind, actor, at, payload)
+            observe(seq, kind, actor, at, payload, self.snapshot)
             if self.lost:
                 return self.problems  # past a migration that cannot be replayed, every later check would fail too
         self.snapshot.last_event_at = self.read[-1][0]
@@ -152,40 +163,26 @@ class _Replay:
         return self.problems
 
     def apply(self, seq: int, kind: str, actor: str, at: dt.datetime, payload: dict[str, Any]) -> None:
-        snapshot = self.snapshot
-        if kind == "joined":
-            snapshot.add_participant(payload["person"], payload["role"])
-        elif kind == "left":
-            snapshot.remove_participant(payload["person"])
-        elif kind == "submitted":
+        """One event: the replay's own step (``engine.replay``), with the checks and records around it; a move or a
+        migration is re-planned from the definition, never taken from the event."""
+        if kind == "submitted":
             item = payload["item"] or PLAIN_ITEM
-            snapshot.add_revision(
-                payload["slot"],
-                RevisionView(
-                    payload["revision"],
-                    payload["complete"],
-                    payload["missing"],
-                    payload["content_hash"],
-                    payload.get("submitted_by", actor),
-                    at,
-                ),
-                item,
-            )
             self.revisions[(payload["slot"], item, payload["revision"])] = payload["content_hash"]
         elif kind == "signed":
             item = payload["item"] or PLAIN_ITEM
-            latest = snapshot.items[payload["slot"]][item].latest
+            latest = self.snapshot.items[payload["slot"]][item].latest
             if latest.number != payload["revision"] or latest.content_hash != payload["content_hash"]:
                 self.problems.append(
                     f"event {seq} signs {payload['slot']} revision {payload['revision']}, "
                     "which is not the latest revision's content"
                 )
-            snapshot.add_signature(payload["slot"], item, payload["person"], payload["role"], at)
             self.signatures.add((payload["slot"], item, payload["revision"], payload["person"]))
-        elif kind in ("transitioned", "overridden"):
+        if kind in MOVES:
             self.transition(seq, kind, at, payload)
         elif kind == "migrated":
             self.migrate(seq, at, payload)
+        else:
+            apply_event(self.snapshot, kind, actor, at, payload, _no_lookup)
 
     def transition(self, seq: int, kind: str, at: dt.datetime, payload: dict[str, Any]) -> None:
         snapshot = self.snapshot
@@ -246,7 +243,7 @@ class _Replay:
         if active != sorted(snapshot.people()):
             self.problems.append("the participants table differs from the joined/left events")
         stored = {(r.slot, r.item, r.number): r for r in self.records.revisions}
-        if set(stored) != set(self.revisions):
+        if stored.keys() != self.revisions.keys():
             self.problems.append("the revisions table differs from the submitted events")
         for key, revision in stored.items():
             if sha256_hex(revision.content) != self.revisions.get(key):
@@ -258,6 +255,10 @@ class _Replay:
         signed = {(*by_id.get(s.revision_id, ("?", 0, 0)), s.person) for s in self.records.signatures}
         if signed != self.signatures:
             self.problems.append("the signatures table differs from the signed events")
+
+
+def _no_lookup(definition_hash: str) -> Bundle:  # pragma: no cover - migrations go through _Replay.migrate
+    raise KeyError(definition_hash)
 
 
 def _holds(_context: GuardContext) -> None:
@@ -316,8 +317,9 @@ def _replay(
     if definitions.get(records.row.definition_hash) is None:
         return ["its stored definition does not match its hash: the definition was edited"]
     started_on = str(read[0][1].get("definition"))
-    migrated = any(event.kind == "migrated" for event in records.events)
-    if records.events[0].kind != "started" or (started_on != records.row.definition_hash and not migrated):
+    if records.events[0].kind != "started" or (
+        started_on != records.row.definition_hash and not any(event.kind == "migrated" for event in records.events)
+    ):
         return ["the first event is not the start on the pinned definition"]
     bundle = definitions.get(started_on)
     if bundle is None:
