@@ -4,11 +4,12 @@ They are the platform's view of mentorflow, kept apart from the engine's working
 change without breaking the shapes platforms store and send on.
 
 Most are frozen pydantic models. An audit row and the values it holds (``Standing``, ``StandingBlocker``,
-``Participant``, ``ObligationState``) are frozen, slotted dataclasses instead: an audit keeps hundreds of thousands
-of them, and a dataclass costs a fraction of a model's memory and time to make, with nothing to validate (mentorflow
-makes them from values it has already checked). Pydantic still validates and serialises them wherever they appear
-inside a model, as ``Status`` holds participants and obligations; on their own, ``Standing.to_dict()`` gives a
-row's JSON values, and ``pydantic.TypeAdapter(list[Standing])`` dumps or validates many at once.
+``Participant``, ``ObligationState``, ``DueObligation``, ``Override``) are frozen, slotted dataclasses instead: an
+audit keeps hundreds of thousands of them, and a dataclass costs a fraction of a model's memory and time to make,
+with nothing to validate (mentorflow makes them from values it has already checked). Pydantic still validates and
+serialises them wherever they appear inside a model, as ``Status`` holds participants and obligations; on their
+own, ``Standing.to_dict()`` gives a row's JSON values, and ``pydantic.TypeAdapter(list[Standing])`` dumps or
+validates many at once.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ __all__ = [
     "Document",
     "DocumentChange",
     "DocumentRevision",
+    "DueObligation",
     "DueTransition",
     "Event",
     "FunnelStep",
     "MigrationResult",
     "NetworkEntry",
     "ObligationState",
+    "Override",
     "Participant",
     "PersonRelationship",
     "PersonView",
@@ -146,6 +149,26 @@ class ObligationState:
     """The ids of those who still must act to meet it; empty once it is met (``DESIGN.md`` §12)."""
 
 
+@dataclass(frozen=True, slots=True)
+class DueObligation:
+    """An unmet obligation of the state, when it falls due (overdue or not), and who still must act (§13)."""
+
+    requirement: str
+    due_at: dt.datetime
+    slot: str | None = None
+    people: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A forced transition (its ``overridden`` event's ``seq``): the trigger, who forced it as logged, and why."""
+
+    seq: int
+    trigger: str
+    by: str
+    reason: str
+
+
 class Status(_Frozen):
     id: str
     workflow: str
@@ -225,6 +248,10 @@ class Standing:
     overdue: list[ObligationState]
     last_activity_at: dt.datetime
     stalled_days: int
+    due: tuple[DueObligation, ...] = ()
+    """Every unmet obligation with its date, overdue or not (tuples: an empty one costs the collector nothing)."""
+    overrides: tuple[Override, ...] = ()
+    """Forced transitions, oldest first."""
 
     @property
     def blocked(self) -> bool:

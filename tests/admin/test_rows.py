@@ -26,6 +26,8 @@ ROW_KEYS = [
     "overdue",
     "last_activity_at",
     "stalled_days",
+    "due",
+    "overrides",
 ]
 
 

@@ -5,7 +5,8 @@ An audit over many relationships would spend most of its time loading snapshots 
 (``StandingDecoder``) instead of evaluating again. The cached evaluation stays exact until the relationship is
 written to or its ``recheck_at`` comes; the query (``store.standings.fresh_clause``) hands it back only inside that
 window, and the audit evaluates the snapshot past it. What depends on the audit's moment (days in state, stalled
-days, which obligations are overdue) is never stored: the decoder derives it.
+days, which obligations are overdue) is never stored: the decoder derives it. The forced transitions are stored
+with the rest: they change only with an event, which outdates the cache anyway.
 """
 
 from __future__ import annotations
@@ -24,25 +25,33 @@ from mentorflow.engine.machine import compiled
 from mentorflow.engine.plans import trigger_states
 from mentorflow.engine.requirements import GuardFunction, next_change
 from mentorflow.engine.snapshot import Snapshot
-from mentorflow.types import ObligationState, Participant, Standing, StandingBlocker
+from mentorflow.types import DueObligation, ObligationState, Override, Participant, Standing, StandingBlocker
 
 __all__ = ["FORMAT", "StandingDecoder", "encode_standing"]
 
-FORMAT = 3
+FORMAT = 4
 """The layout of a cached standing's body; a row written in another format is recomputed, never misread.
 
 2: each obligation carries its slot.
 3: each blocker and obligation carries its slot, role and the people who must act.
+4: a fifth list, the forced transitions (``overridden`` events).
 """
 
 
-def encode_standing(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, GuardFunction]) -> dict[str, Any]:
+def encode_standing(
+    snapshot: Snapshot,
+    now: dt.datetime,
+    guards: Mapping[str, GuardFunction],
+    overrides: Sequence[Override] = (),
+) -> dict[str, Any]:
     """The standing cache of ``snapshot`` evaluated at ``now``: the standing minus what the audit's moment decides.
 
-    The body is compact JSON: ``[people, next triggers, blockers, obligations]``, each a list of lists (an
-    obligation as ``[requirement, due_at, met, slot, role, people]``, a blocker as
-    ``[trigger, code, message, requirement, slot, role, people]``). ``blocked`` and ``overdue_from`` let SQL count
-    rows for a summary without decoding them; ``recheck`` is the first moment time alone could change the evaluation.
+    The body is compact JSON: ``[people, next triggers, blockers, obligations, overrides]``, each a list of lists
+    (an obligation as ``[requirement, due_at, met, slot, role, people]``, a blocker as
+    ``[trigger, code, message, requirement, slot, role, people]``, an override, one of the relationship's
+    ``overrides``, as ``[seq, trigger, by, reason]``). The row's ``due`` and ``overdue`` both derive from the
+    obligations at the audit's moment. ``blocked`` and ``overdue_from`` let SQL count rows for a summary without
+    decoding them; ``recheck`` is the first moment time alone could change the evaluation.
     """
     state = snapshot.bundle.workflow.states[snapshot.state]
     transitions = [] if state.final else compiled(snapshot.bundle).transitions_from(snapshot.state)
@@ -58,6 +67,7 @@ def encode_standing(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, G
             for b in t.blockers
         ],
         [[o.requirement, o.due_at.isoformat(), o.met, o.slot, o.role, o.people] for o in obligations],
+        [[o.seq, o.trigger, o.by, o.reason] for o in overrides],
     ]
     unmet = [o.due_at for o in obligations if not o.met]
     return {
@@ -119,10 +129,30 @@ class StandingDecoder:
         state = self._states.get((definition_hash, state_name)) or self.state(definition_hash, state_name)
         if state is None:
             return None  # evaluated from the snapshot instead, which reports the corrupt row
-        people, following, blockers, obligations = orjson.loads(cached)
+        people, following, blockers, obligations, overrides = orjson.loads(cached)
         intern, now = sys.intern, self.now
         last = _utc(last_event_at)
-        # Positional, in the order of Standing's fields: with fourteen keywords to match, making a row took about
+        due: list[DueObligation] = []
+        late: list[ObligationState] = []
+        for label, due_at, met, slot, role, waiting_on in obligations:
+            if not met:
+                unmet = DueObligation(
+                    intern(label), dt.datetime.fromisoformat(due_at), None if slot is None else intern(slot), waiting_on
+                )
+                due.append(unmet)
+                if now > unmet.due_at:
+                    late.append(
+                        ObligationState(
+                            unmet.requirement,
+                            unmet.due_at,
+                            False,  # noqa: FBT003
+                            True,  # noqa: FBT003
+                            unmet.slot,
+                            None if role is None else intern(role),
+                            waiting_on,
+                        )
+                    )
+        # Positional, in the order of Standing's fields: with sixteen keywords to match, making a row took about
         # 1.6 times as long (a frozen dataclass already pays a call per field). The tests compare decoded rows
         # with evaluated ones field by field, so an argument out of place cannot pass unnoticed.
         return Standing(
@@ -148,21 +178,11 @@ class StandingDecoder:
                 )
                 for trigger, code, message, requirement, slot, role, people in blockers
             ],
-            [
-                ObligationState(
-                    intern(label),
-                    due,
-                    False,  # noqa: FBT003
-                    True,  # noqa: FBT003
-                    None if slot is None else intern(slot),
-                    None if role is None else intern(role),
-                    people,
-                )
-                for label, due_at, met, slot, role, people in obligations
-                if not met and now > (due := dt.datetime.fromisoformat(due_at))
-            ],
+            late,
             last,
             max(0, (now - last).days),  # stalled days
+            tuple(due),
+            tuple([Override(seq, intern(trigger), by, reason) for seq, trigger, by, reason in overrides]),
         )
 
     def _requirement(self, text: str) -> dict[str, Any]:

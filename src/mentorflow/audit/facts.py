@@ -28,7 +28,8 @@ from mentorflow.engine.requirements import GuardFunction
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.errors import MentorflowError
 from mentorflow.store.db import from_db
-from mentorflow.store.queries import ENTRY_KINDS, RelationshipRecords
+from mentorflow.store.queries import ENTRY_KINDS, RelationshipRecords, override_from
+from mentorflow.types import Override
 
 __all__ = ["Facts"]
 
@@ -55,6 +56,7 @@ class Facts:
         self.participants: list[list[Any]] = [[person, role, at, None] for person, role in snapshot.people()]
         self.entries: list[tuple[dt.datetime, str]] = [(at, snapshot.state)]
         self.at_standing: tuple[Bundle, str, str | None, list[tuple[dt.datetime, str]]] | None = None
+        self.overrides: list[Override] = []
         self._capture(1, snapshot)
 
     def observe(
@@ -84,6 +86,8 @@ class Facts:
             for entry in self.participants:
                 if entry[0] == payload["person"] and entry[3] is None:
                     entry[3] = at
+        elif kind == "overridden":
+            self.overrides.append(override_from(seq, actor, payload))
         if kind in ENTRY_KINDS:
             self.entries.append((at, snapshot.state))
         self._capture(seq, snapshot)
@@ -135,14 +139,15 @@ class Facts:
             if expected is None:
                 continue  # the replay reports rows without events
             content_hash, complete, missing, submitted_by, at, origin, kind = expected
-            name = f"{row.slot} revision {row.number}" + (f" of item {row.item}" if row.item != PLAIN_ITEM else "")
             stored_origin = None if row.origin is None else json.loads(row.origin)
             if (row.content_hash, row.complete, json.loads(row.missing)) != (content_hash, complete, missing):
-                problems.append(f"{name}: its hash, completeness or missing fields differ from its submitted event")
+                problems.append(
+                    f"{_name(row)}: its hash, completeness or missing fields differ from its submitted event"
+                )
             if (row.submitted_by, from_db(row.submitted_at), stored_origin) != (submitted_by, at, origin):
-                problems.append(f"{name}: its submitter, time or origin differ from its submitted event")
+                problems.append(f"{_name(row)}: its submitter, time or origin differ from its submitted event")
             if self.recheck_content and kind is not None and not _content_says(kind, row.content, complete, missing):
-                problems.append(f"{name}: its content, read against its kind, is not what its event says it is")
+                problems.append(f"{_name(row)}: its content, read against its kind, is not what its event says it is")
         return problems
 
     def _signatures(self) -> list[str]:
@@ -156,8 +161,8 @@ class Facts:
         return problems
 
     def _participants(self) -> list[str]:
-        stored = Counter((r.person, r.role, from_db(r.joined_at), _when(r.left_at)) for r in self.records.participants)
-        if stored != Counter(tuple(entry) for entry in self.participants):
+        stored = [(r.person, r.role, from_db(r.joined_at), _when(r.left_at)) for r in self.records.participants]
+        if not _same_rows(stored, [tuple(entry) for entry in self.participants]):
             return ["the participants table (who, in which role, joined and left when) differs from the log"]
         return []
 
@@ -170,11 +175,11 @@ class Facts:
         if row.standing_seq != row.seq or row.standing_format != FORMAT or row.standing_at is None:
             return []  # behind the log: audits recompute past it
         at = from_db(row.standing_at)
-        expected = encode_standing(snapshot, at, guards)
+        expected = encode_standing(snapshot, at, guards, self.overrides)
         if snapshot.bundle.derived(_uses_checks):
             # Platform guards may answer differently today; what they decide (next triggers, blockers) is left out.
             stored_body, expected_body = json.loads(row.standing or "null"), json.loads(expected["standing"])
-            same = bool(stored_body) and [stored_body[0], stored_body[3]] == [expected_body[0], expected_body[3]]
+            same = bool(stored_body) and [stored_body[0], *stored_body[3:]] == [expected_body[0], *expected_body[3:]]
         else:  # the body is compact JSON in one spelling: equal text is an equal evaluation
             same = (row.standing, row.blocked) == (expected["standing"], expected["blocked"])
         stored_times = (_when(row.overdue_from), _when(row.recheck_at))
@@ -183,7 +188,7 @@ class Facts:
         return []
 
     def _stays(self) -> list[str]:
-        stored = Counter(
+        stored = [
             (
                 s.seq,
                 s.definition_hash,
@@ -194,19 +199,29 @@ class Facts:
                 None if s.days is None else round(s.days, 6),
             )
             for s in self.records.stays
-        )
+        ]
         if self.at_standing is None:
             return ["phase stays are stored though the standing cache was never written"] if stored else []
         bundle, state, program, entries = self.at_standing
         reached, completed = phase_history(bundle.workflow.states, entries)
         copied = (self.records.row.standing_seq, bundle.hash, bundle.workflow.workflow, state, program)
-        expected = Counter(
-            [(*copied, phase, round(days, 6)) for phase, days in completed]
-            + [(*copied, phase, None) for phase in reached]
-        )
-        if stored != expected:
+        expected = [(*copied, phase, round(days, 6)) for phase, days in completed] + [
+            (*copied, phase, None) for phase in reached
+        ]
+        if not _same_rows(stored, expected):
             return ["the phase stays differ from the phases the log passed through"]
         return []
+
+
+def _same_rows(stored: list[tuple[Any, ...]], expected: list[tuple[Any, ...]]) -> bool:
+    """Whether the rows hold the same tuples, in any order: rows are mostly stored in the log's order, so
+    comparing the lists answers first and counting only when the order differs."""
+    return stored == expected or Counter(stored) == Counter(expected)
+
+
+def _name(row: Any) -> str:
+    """A revision row as a problem names it."""
+    return f"{row.slot} revision {row.number}" + (f" of item {row.item}" if row.item != PLAIN_ITEM else "")
 
 
 def _content_says(kind: Kind, content: str, complete: bool, missing: list[str]) -> bool:

@@ -1,22 +1,40 @@
 """One relationship as an administrator sees it: its ``Status``, its audit row (``Standing``), and the filters.
 
 Both are built from a snapshot with the engine's own evaluation (``trigger_states``, ``evaluate_obligation``), so
-a row's blockers are what would refuse a fire, and its overdue obligations what ``status`` reports. The filters
-that SQL cannot decide (phase, stalled days, overdue, blocked) are applied to rows here, the same way whether a
-row was evaluated or decoded from the standing cache.
+a row's blockers are what would refuse a fire, and its overdue and due obligations what ``status`` reports. The
+filters that SQL cannot decide (phase, stalled days, overdue, blocked, due within, forced) are applied to rows
+here, the same way whether a row was evaluated or decoded from the standing cache.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 
 from mentorflow.engine.plans import trigger_states
 from mentorflow.engine.requirements import DAY, GuardFunction, evaluate_obligation
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
-from mentorflow.types import ArtifactState, ObligationState, Participant, Standing, StandingBlocker, Status
+from mentorflow.types import (
+    ArtifactState,
+    DueObligation,
+    ObligationState,
+    Override,
+    Participant,
+    Standing,
+    StandingBlocker,
+    Status,
+)
 
-__all__ = ["build_standing", "build_status", "filter_standings", "matches", "obligations_of"]
+__all__ = [
+    "build_standing",
+    "build_status",
+    "due_soon",
+    "due_soon_by_program",
+    "filter_standings",
+    "matches",
+    "obligations_of",
+]
 
 
 def _days(earlier: dt.datetime, later: dt.datetime) -> int:
@@ -79,9 +97,19 @@ def build_status(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, Guar
     )
 
 
-def build_standing(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, GuardFunction]) -> Standing:
-    """The audit row of ``snapshot`` at ``now``, evaluated (the standing cache decodes the same row)."""
+def build_standing(
+    snapshot: Snapshot,
+    now: dt.datetime,
+    guards: Mapping[str, GuardFunction],
+    overrides: Sequence[Override] = (),
+) -> Standing:
+    """The audit row of ``snapshot`` at ``now``, evaluated (the standing cache decodes the same row).
+
+    ``overrides`` are the relationship's forced transitions (``store.queries.overrides_of``): the snapshot does not
+    keep its events, so the caller reads them beside it.
+    """
     triggers = [] if snapshot.final else trigger_states(snapshot, now, guards)
+    obligations = obligations_of(snapshot, now)
     return Standing(
         id=snapshot.id,
         workflow=snapshot.bundle.workflow.workflow,
@@ -98,10 +126,27 @@ def build_standing(snapshot: Snapshot, now: dt.datetime, guards: Mapping[str, Gu
             for t in triggers
             for b in t.blockers
         ],
-        overdue=[o for o in obligations_of(snapshot, now) if o.overdue],
+        overdue=[o for o in obligations if o.overdue],
+        due=tuple([DueObligation(o.requirement, o.due_at, o.slot, o.people) for o in obligations if not o.met]),
+        overrides=tuple(overrides),
         last_activity_at=snapshot.last_event_at,
         stalled_days=_days(snapshot.last_event_at, now),
     )
+
+
+def due_soon(standing: Standing, now: dt.datetime, days: int) -> bool:
+    """Whether an obligation not yet overdue falls due within ``days`` days of ``now`` (``--due-within``)."""
+    horizon = now + days * DAY
+    return any(now <= due.due_at <= horizon for due in standing.due)
+
+
+def due_soon_by_program(standings: Iterable[Standing], now: dt.datetime, days: int = 7) -> dict[str | None, int]:
+    """How many relationships of each program have something falling due within ``days`` days of ``now``.
+
+    The "due soon" figure of a summary or report, counted over rows already read, as ``--due-within`` keeps them.
+    """
+    counts: Counter[str | None] = Counter(s.program for s in standings if due_soon(s, now, days))
+    return dict(counts)
 
 
 def matches(
@@ -111,13 +156,20 @@ def matches(
     stalled_days: int | None = None,
     overdue: bool = False,
     blocked: bool = False,
+    due_within: tuple[dt.datetime, int] | None = None,
+    forced: bool = False,
 ) -> bool:
-    """Whether a row is one an administrator asked for; ``blocked`` means nothing can move without a reason."""
+    """Whether a row is one an administrator asked for; ``blocked`` means nothing can move without a reason.
+
+    ``due_within`` is (the audit's moment, days): rows with an obligation not yet overdue due by then.
+    """
     return (
         (phase is None or standing.phase == phase)
         and (stalled_days is None or standing.stalled(stalled_days))
         and (not overdue or bool(standing.overdue))
         and (not blocked or standing.blocked)
+        and (due_within is None or due_soon(standing, *due_within))
+        and (not forced or bool(standing.overrides))
     )
 
 
@@ -128,8 +180,20 @@ def filter_standings(
     stalled_days: int | None = None,
     overdue: bool = False,
     blocked: bool = False,
+    due_within: tuple[dt.datetime, int] | None = None,
+    forced: bool = False,
 ) -> list[Standing]:
     """The rows an administrator asked for (see ``matches``)."""
     return [
-        s for s in standings if matches(s, phase=phase, stalled_days=stalled_days, overdue=overdue, blocked=blocked)
+        s
+        for s in standings
+        if matches(
+            s,
+            phase=phase,
+            stalled_days=stalled_days,
+            overdue=overdue,
+            blocked=blocked,
+            due_within=due_within,
+            forced=forced,
+        )
     ]

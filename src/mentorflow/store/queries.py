@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from mentorflow.engine.snapshot import Snapshot
@@ -25,13 +25,21 @@ from mentorflow.store.tables import (
     RevisionRow,
     SignatureRow,
 )
+from mentorflow.types import Override
 
 __all__ = [
     "RelationshipRecords",
     "StoredRevision",
     "due_candidates",
+    "events_until",
+    "ever_participated",
+    "ids_started_by",
+    "latest_event_at",
     "load_snapshots",
+    "override_from",
+    "overrides_of",
     "participations",
+    "person_latest_event_at",
     "person_snapshots",
     "programs",
     "records",
@@ -188,6 +196,25 @@ def entries_by_relationship(
     return found
 
 
+def override_from(seq: int, actor: str, payload: dict[str, Any]) -> Override:
+    """The forced transition an ``overridden`` event records (its payload and actor, as logged)."""
+    return Override(seq, payload["trigger"], actor, payload.get("reason") or "")
+
+
+def overrides_of(session: Session, relationship_ids: Sequence[str]) -> dict[str, list[Override]]:
+    """Each relationship's forced transitions, oldest first; a relationship never forced is absent."""
+    query = select(EventRow.relationship_id, EventRow.seq, EventRow.actor, EventRow.payload).where(
+        EventRow.kind == "overridden"
+    )
+    found: dict[str, list[Override]] = {}
+    connection = session.connection()
+    for start in range(0, len(relationship_ids), BATCH):
+        batch = query.where(EventRow.relationship_id.in_(list(relationship_ids[start : start + BATCH])))
+        for rel_id, seq, actor, payload in connection.execute(batch.order_by(EventRow.relationship_id, EventRow.seq)):
+            found.setdefault(rel_id, []).append(override_from(seq, actor, json.loads(payload)))
+    return found
+
+
 # -- documents and people (DESIGN §12) ----------------------------------------------------------------------------
 
 
@@ -299,3 +326,61 @@ def person_snapshots(session: Session, bundles: Bundles, person: str) -> tuple[l
     if snapshots:
         load_details(connection, snapshots)
     return list(snapshots.values()), held
+
+
+# -- as of (DESIGN §13) -------------------------------------------------------------------------------------------
+
+
+LATEST_EVENT = select(func.max(RelationshipRow.last_event_at))
+
+
+def latest_event_at(session: Session) -> dt.datetime | None:
+    """The time of the latest event of any relationship, from their rows: one query that says whether a read at
+    some moment reads the past."""
+    latest = session.connection().execute(LATEST_EVENT).scalar()
+    return None if latest is None else from_db(latest)
+
+
+def ids_started_by(session: Session, now: dt.datetime, *, program: str | None = None) -> list[str]:
+    """Ids of the relationships started at or before ``now`` (of one program), in ``load_snapshots``' order."""
+    table = RelationshipRow.__table__
+    query = select(table.c.id).where(table.c.started_at <= to_db(now)).order_by(table.c.started_at, table.c.id)
+    if program is not None:
+        query = query.where(table.c.program == program)
+    return list(session.connection().execute(query).scalars())
+
+
+def events_until(session: Session, ids: Sequence[str], now: dt.datetime) -> list[Row[Any]]:
+    """The events of ``ids`` dated at or before ``now``, by relationship and seq: (relationship_id, seq, kind,
+    actor, at, payload, hash)."""
+    table = EventRow.__table__
+    query = (
+        select(table.c.relationship_id, table.c.seq, table.c.kind, table.c.actor, table.c.at, table.c.payload)
+        .add_columns(table.c.hash)
+        .where(table.c.relationship_id.in_(list(ids)), table.c.at <= to_db(now))
+        .order_by(table.c.relationship_id, table.c.seq)
+    )
+    return list(session.connection().execute(query).all())
+
+
+PERSON_LATEST = (
+    select(func.max(RelationshipRow.last_event_at))
+    .select_from(ParticipantRow)
+    .join(RelationshipRow, RelationshipRow.id == ParticipantRow.relationship_id)
+    .where(ParticipantRow.person == bindparam("person"))
+)
+"""The latest event of any relationship a person ever held a role in (built once: a person's view runs it)."""
+
+
+def person_latest_event_at(session: Session, person: str) -> dt.datetime | None:
+    """The time of the latest event of any relationship ``person`` ever held a role in: one query, through the
+    index of participants by person."""
+    latest = session.connection().execute(PERSON_LATEST, {"person": person}).scalar()
+    return None if latest is None else from_db(latest)
+
+
+def ever_participated(session: Session, person: str) -> list[str]:
+    """Ids of every relationship ``person`` ever held a role in, including those they left, by id."""
+    table = ParticipantRow.__table__
+    query = select(table.c.relationship_id).where(table.c.person == person).distinct()
+    return sorted(session.connection().execute(query).scalars())
