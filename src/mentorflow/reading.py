@@ -13,14 +13,14 @@ import datetime as dt
 from collections.abc import Iterator
 
 from mentorflow import store
-from mentorflow.audit import documents, reads
+from mentorflow.audit import asof, documents, reads
 from mentorflow.audit.cache import FORMAT
 from mentorflow.audit.checkpoint import problems_since
 from mentorflow.audit.checkpoint import take as take_checkpoint
 from mentorflow.audit.filters import check_filters
 from mentorflow.audit.links import Links
 from mentorflow.audit.people import person_view
-from mentorflow.audit.standing import build_status, filter_standings, matches
+from mentorflow.audit.standing import build_status, matches
 from mentorflow.audit.summary import summarise
 from mentorflow.audit.verify import Definitions, check_relationship
 from mentorflow.audit.visibility import open_read, readable_events, readable_status
@@ -58,6 +58,12 @@ def _actor(actor: Actor | str | None) -> Actor | None:
     return None if actor is None else Actor.of(actor)
 
 
+def _check_days(days: object, what: str) -> None:
+    """A number of days given to a filter: None, or a whole number, 0 or more."""
+    if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 0):
+        raise InvalidInput(f"{what} must be 0 or more, got {days!r}", hint="Pass a whole number of days.")
+
+
 class Reads:
     """The read methods of ``Mentorflow``; the attributes are the instance's, set in ``Mentorflow.__init__``."""
 
@@ -82,17 +88,21 @@ class Reads:
         self, relationship: str, *, actor: Actor | str | None = None, session: store.SessionLike | None = None
     ) -> Status:
         """Where a relationship stands; read by ``actor``, it lists only the artifacts they may read."""
+        now = self.now()
         with store.read(self.engine, session) as reading:
-            snapshot, reader = open_read(reading, self.bundles, _relationship(relationship), _actor(actor))
-        return readable_status(build_status(snapshot, self.now(), self.guards), snapshot, reader)
+            snapshot, reader = open_read(reading, self.bundles, _relationship(relationship), _actor(actor), now)
+        return readable_status(build_status(snapshot, now, self.guards), snapshot, reader)
 
     def history(
         self, relationship: str, *, actor: Actor | str | None = None, session: store.SessionLike | None = None
     ) -> list[Event]:
-        """The event log, oldest first; read by ``actor``, without the events of items they may not read."""
+        """The event log up to now, oldest first; read by ``actor``, without the events of items they may not
+        read."""
+        now = self.now()
         with store.read(self.engine, session) as reading:
-            snapshot, reader = open_read(reading, self.bundles, _relationship(relationship), _actor(actor))
-            events = [repo.to_event(row) for row in repo.events_of(reading, [snapshot.id])]
+            snapshot, reader = open_read(reading, self.bundles, _relationship(relationship), _actor(actor), now)
+            logged = (repo.to_event(row) for row in repo.events_of(reading, [snapshot.id]))
+            events = [event for event in logged if event.at <= now]
         return readable_events(events, snapshot, reader)
 
     # -- documents and people (DESIGN §12) -------------------------------------------------------------------
@@ -165,9 +175,13 @@ class Reads:
         overdue: bool = False,
         blocked: bool = False,
         person: str | None = None,
+        due_within: int | None = None,
+        forced: bool = False,
         session: store.SessionLike | None = None,
     ) -> list[Standing]:
-        """Where every matching relationship stands: next triggers, blockers, overdue obligations, activity."""
+        """Where every matching relationship stands: next triggers, blockers, overdue and due obligations, forced
+        transitions, activity. ``due_within`` keeps rows with an obligation not yet overdue that falls due within
+        that many days; ``forced`` keeps relationships that had a forced transition."""
         rows = self.iter_audit(
             workflow=workflow,
             program=program,
@@ -177,6 +191,8 @@ class Reads:
             overdue=overdue,
             blocked=blocked,
             person=person,
+            due_within=due_within,
+            forced=forced,
             session=session,
         )
         return list(rows)
@@ -192,18 +208,16 @@ class Reads:
         overdue: bool = False,
         blocked: bool = False,
         person: str | None = None,
+        due_within: int | None = None,
+        forced: bool = False,
         session: store.SessionLike | None = None,
     ) -> Iterator[Standing]:
         """The rows of ``audit`` one at a time, oldest first, in flat memory however many there are.
 
         The read stays open until the iterator is exhausted or closed; the arguments are checked at the call.
         """
-        if stalled_days is not None and (
-            not isinstance(stalled_days, int) or isinstance(stalled_days, bool) or stalled_days < 0
-        ):
-            raise InvalidInput(
-                f"stalled days must be 0 or more, got {stalled_days!r}", hint="Pass a whole number of days."
-            )
+        _check_days(stalled_days, "stalled days")
+        _check_days(due_within, "due within days")
         self._check_filters(session, workflow=workflow, program=program, state=state, phase=phase)
         if person is not None:
             check_person(person, "person filter")
@@ -212,10 +226,16 @@ class Reads:
 
         def rows() -> Iterator[Standing]:
             with store.read(self.engine, session) as reading:
-                theirs = None if person is None else {rel for rel, _ in queries.participations(reading, person)}
+                theirs = None if person is None else asof.relationships_of(reading, self.bundles, person, now)
                 for standing in reads.standing_rows(reading, self.bundles, now, self.guards, filters):
                     if (theirs is None or standing.id in theirs) and matches(
-                        standing, phase=phase, stalled_days=stalled_days, overdue=overdue, blocked=blocked
+                        standing,
+                        phase=phase,
+                        stalled_days=stalled_days,
+                        overdue=overdue,
+                        blocked=blocked,
+                        due_within=None if due_within is None else (now, due_within),
+                        forced=forced,
                     ):
                         yield standing
 
@@ -268,18 +288,35 @@ class Reads:
         program: str | None = None,
         state: str | None = None,
         phase: str | None = None,
+        stalled_days: int | None = None,
+        overdue: bool = False,
+        blocked: bool = False,
+        person: str | None = None,
+        due_within: int | None = None,
+        forced: bool = False,
         session: store.SessionLike | None = None,
     ) -> tuple[Summary, list[Standing]]:
-        """The summary and the audit rows it was computed from, for a dashboard that shows both."""
-        now = self.now()
-        filters = {"workflow": workflow, "program": program, "state": state}
+        """The summary of the relationships ``workflow``, ``program``, ``state`` and ``phase`` select, and the rows
+        ``audit`` gives for all the filters, in one read: for a dashboard (the HTML report) that shows both.
+
+        The row filters apply in ``audit`` alone, so the report lists exactly what ``audit`` would.
+        """
         with store.read(self.engine, session) as reading:
-            check_filters(
-                reading, self.registry, self.bundles, workflow=workflow, state=state, phase=phase, program=program
+            summary = self.summary(workflow=workflow, program=program, state=state, phase=phase, session=reading)
+            rows = self.audit(
+                workflow=workflow,
+                program=program,
+                state=state,
+                phase=phase,
+                stalled_days=stalled_days,
+                overdue=overdue,
+                blocked=blocked,
+                person=person,
+                due_within=due_within,
+                forced=forced,
+                session=reading,
             )
-            rows = filter_standings(reads.standing_rows(reading, self.bundles, now, self.guards, filters), phase=phase)
-            tallies = reads.tallies(reading, self.bundles, now, self.guards, phase, filters)
-        return summarise(tallies, now), rows
+        return summary, rows
 
     def verify(self, *, checkpoint: Checkpoint | None = None, session: store.SessionLike | None = None) -> VerifyReport:
         """Recompute every hash chain and replay every relationship against its pinned definition.

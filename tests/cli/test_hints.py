@@ -34,3 +34,13 @@ def test_a_weak_key_is_explained_in_shell_terms(db_url: str) -> None:
     hint = result.stderr.split("hint: ", 1)[1]
     assert "openssl rand" in hint
     assert not PYTHON.search(hint), hint
+
+
+def test_an_unknown_relationship_is_explained_with_commands(db_url: str) -> None:
+    assert CliRunner().invoke(cli, ["--db", db_url, "init"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["--db", db_url, "status", "nobody-here"])
+    assert result.exit_code == 1
+    assert "error[relationship.not_found]" in result.stderr
+    hint = result.stderr.split("hint: ", 1)[1]
+    assert "mentorflow audit" in hint
+    assert not PYTHON.search(hint), hint

@@ -197,7 +197,7 @@ def test_a_pair_runs_to_the_end(run: Invoke, wf: list[str], rel: str) -> None:
 
 def test_status_json_shape(run: Invoke, wf: list[str], rel: str) -> None:
     """`status --format json` carries every key of the contract."""
-    run(*wf, "--as", "bob", "submit", rel, "plan", "--json", '{"text": "x"}')
+    run(*wf, "--now", "2026-01-02", "--as", "bob", "submit", rel, "plan", "--json", '{"text": "x"}')
     status = as_json(run(*wf, "--now", "2026-01-05", "status", rel, "--format", "json"))
     assert set(status) >= {
         "id",

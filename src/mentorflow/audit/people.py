@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from mentorflow.audit import asof
 from mentorflow.audit.standing import obligations_of
 from mentorflow.definitions.models import SignedObligation
 from mentorflow.engine.plans import trigger_states
@@ -111,8 +112,8 @@ def _todo(todo: _Todo, snapshot: Snapshot, person: str, now: dt.datetime, guards
         )
 
 
-def _network_map(session: Session, snapshots: list[Snapshot], person: str) -> dict[str, Any] | None:
-    """The content of the person's latest complete network map, across their relationships."""
+def _network_map(session: Session, snapshots: list[Snapshot], person: str, now: dt.datetime) -> dict[str, Any] | None:
+    """The content of the person's latest complete network map submitted by ``now``, across their relationships."""
     newest: tuple[dt.datetime, str] | None = None
     for snapshot in snapshots:
         for slot, definition in snapshot.bundle.workflow.artifacts.items():
@@ -122,7 +123,11 @@ def _network_map(session: Session, snapshots: list[Snapshot], person: str) -> di
                 if item.owner != person:
                     continue
                 for revision in queries.revisions_of(session, snapshot.id, slot, number):
-                    if revision.complete and (newest is None or revision.submitted_at >= newest[0]):
+                    if (
+                        revision.complete
+                        and revision.submitted_at <= now
+                        and (newest is None or revision.submitted_at >= newest[0])
+                    ):
                         newest = (revision.submitted_at, revision.content)
     if newest is None:
         return None
@@ -155,7 +160,8 @@ def person_view(
     own view."""
     check_person(person)
     _may_view(person, actor)
-    snapshots, held = queries.person_snapshots(session, bundles, person)
+    past = asof.person_snapshots(session, bundles, person, now)
+    snapshots, held = queries.person_snapshots(session, bundles, person) if past is None else past
     order = {snapshot.id: index for index, snapshot in enumerate(snapshots)}
     by_id = {snapshot.id: snapshot for snapshot in snapshots}
     relationships = [
@@ -174,7 +180,7 @@ def person_view(
     for snapshot in snapshots:
         if not snapshot.final:
             _todo(todo, snapshot, person, now, guards)
-    mapped = _network_map(session, snapshots, person)
+    mapped = _network_map(session, snapshots, person, now)
     gaps = [gap for gap in (mapped or {}).get("gaps", []) if isinstance(gap, dict)]
     return PersonView(
         person=person,

@@ -3,6 +3,7 @@
 Each reads the standing cache where it holds (``store.standings``) and evaluates from the snapshot, as ``status``
 does, whatever the cache cannot answer, so the answers are the same with or without it; only the speed differs.
 Rows are read a chunk at a time (``queries.BATCH``), so a streamed audit holds one chunk, however many there are.
+A read of the past (a moment before the latest event) goes to ``asof``, which replays the log instead.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import functools
 from collections.abc import Iterator, Mapping
 
 from mentorflow import store
+from mentorflow.audit import asof
 from mentorflow.audit.cache import FORMAT, StandingDecoder, encode_standing
 from mentorflow.audit.standing import build_standing
 from mentorflow.audit.summary import Group, Tallies, phase_figures, phase_history, ranked_figures
@@ -33,7 +35,11 @@ def standing_rows(
     guards: Mapping[str, GuardFunction],
     filters: Filters,
 ) -> Iterator[Standing]:
-    """Audit rows, oldest first, a chunk at a time: decoded from the cache, or evaluated where it has no answer."""
+    """Audit rows, oldest first, a chunk at a time: decoded from the cache, or evaluated where it has no answer;
+    at a ``now`` before the latest event, replayed from the log as of then (``asof``)."""
+    if asof.in_the_past(reading, now):
+        yield from asof.standing_rows(reading, bundles, now, guards, filters)
+        return
     decoder = StandingDecoder(now, lambda definition_hash: bundles.get(reading, definition_hash))
     for rows in standings.audit_rows(reading, now, FORMAT, queries.BATCH, **filters):
         chunk = [decoder.decode(row) for row in rows]
@@ -49,8 +55,9 @@ def _completed(
     chunk: list[Standing | None],
     outdated: dict[str, int],
 ) -> list[Standing]:
+    forced = queries.overrides_of(reading, list(outdated)) if outdated else {}
     for snapshot in queries.load_snapshots(reading, bundles, ids=list(outdated)):
-        chunk[outdated[snapshot.id]] = build_standing(snapshot, now, guards)
+        chunk[outdated[snapshot.id]] = build_standing(snapshot, now, guards, forced.get(snapshot.id, ()))
     return [row for row in chunk if row is not None]
 
 
@@ -78,7 +85,9 @@ def refresh(
         }
         stays += [{**copied, "phase": phase, "days": days} for phase, days in completed]
         stays += [{**copied, "phase": phase, "days": None} for phase in sorted(reached)]
-    return standings.save(writing, [encode_standing(s, now, guards) for s in snapshots], stays)
+    forced = queries.overrides_of(writing, ids)
+    encoded = [encode_standing(s, now, guards, forced.get(s.id, ())) for s in snapshots]
+    return standings.save(writing, encoded, stays)
 
 
 def tallies(
@@ -89,7 +98,10 @@ def tallies(
     phase: str | None,
     filters: Filters,
 ) -> Tallies:
-    """A summary's inputs: SQL over the standing cache where it holds, evaluation where it does not."""
+    """A summary's inputs: SQL over the standing cache where it holds, evaluation where it does not; at a ``now``
+    before the latest event, from the log as of then (``asof``)."""
+    if asof.in_the_past(reading, now):
+        return asof.tallies(reading, bundles, now, guards, phase, filters)
     hashes = {(workflow, version): definition_hash for workflow, version, _, definition_hash in definitions(reading)}
     found = Tallies()
     pairs: list[tuple[str, str]] = []

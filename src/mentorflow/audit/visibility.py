@@ -8,8 +8,10 @@ signatures of the others. Without an actor the caller is trusted and sees everyt
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
+from mentorflow.audit import asof
 from mentorflow.engine.rules import Reader, may_read, reader_of
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.identifiers import Actor, check_person
@@ -20,14 +22,24 @@ from mentorflow.types import Event, Status
 __all__ = ["open_read", "readable_events", "readable_status"]
 
 
-def open_read(session: Session, bundles: Bundles, relationship: str, actor: Actor | None) -> tuple[Snapshot, Reader]:
-    """The relationship's snapshot and who reads it; a person who never took part is refused."""
+def open_read(
+    session: Session, bundles: Bundles, relationship: str, actor: Actor | None, now: dt.datetime | None = None
+) -> tuple[Snapshot, Reader]:
+    """The relationship's snapshot and who reads it; a person who never took part is refused.
+
+    At a ``now`` before its latest event, the snapshot is where it stood then, from its log (``audit.asof``): one
+    not started by then is not found, and a person reads it only if they had taken part by then.
+    """
     if actor is not None and actor.kind == "person":
         check_person(actor.id)
     snapshot = repo.load_snapshot(session, bundles, relationship)
+    past = None
+    if now is not None and snapshot.last_event_at > now:
+        past = asof.relationship_at(session, bundles, snapshot.id, now)
+        snapshot = past.snapshot
     held: list[str] = []
     if actor is not None and actor.kind == "person":
-        held = queries.roles_held(session, snapshot.id, actor.id)
+        held = queries.roles_held(session, snapshot.id, actor.id) if past is None else asof.roles_held(past, actor.id)
     return snapshot, reader_of(snapshot, actor, held)
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "load_snapshot",
     "snapshot_of",
     "to_event",
+    "unknown_relationship",
 ]
 
 
@@ -80,16 +81,22 @@ def snapshot_of(session: Executor, bundles: Bundles, row: Any) -> Snapshot:
     )
 
 
+def unknown_relationship(relationship_id: str) -> NotFound:
+    """The error of a read of a relationship that does not exist (or, read as of a moment, did not exist yet)."""
+    return NotFound(
+        f"no relationship {relationship_id!r}",
+        hint="Check the id: start() returns it, and audit() lists every relationship.",
+        cli_hint="Check the id: `mentorflow start` prints it, and `mentorflow audit` lists every relationship.",
+        relationship=relationship_id,
+    )
+
+
 def load_snapshot(session: Executor, bundles: Bundles, relationship_id: str) -> Snapshot:
     """The current snapshot of a relationship, from its cached rows: two queries."""
     connection = connection_of(session)
     rows = connection.execute(HEAD_AND_PEOPLE, {"id": relationship_id}).all()
     if not rows:
-        raise NotFound(
-            f"no relationship {relationship_id!r}",
-            hint="Check the id: start() returns it, and the audit lists every relationship.",
-            relationship=relationship_id,
-        )
+        raise unknown_relationship(relationship_id)
     snapshot = snapshot_of(session, bundles, rows[0])
     for row in rows:
         if row.person is not None:  # the outer join's one row of a relationship without participants
