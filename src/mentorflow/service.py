@@ -23,14 +23,17 @@ from mentorflow.engine.plans import (
     plan_start,
     plan_submit,
 )
+from mentorflow.engine.reminders import Reminder, TickResult, reminders_owed
 from mentorflow.engine.requirements import GuardFunction
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.engine.writes import Write
+from mentorflow.errors import InvalidInput
 from mentorflow.identifiers import Actor, check_identifier
 from mentorflow.keys import Keyring
 from mentorflow.migrating import Migration
 from mentorflow.reading import Reads
 from mentorflow.store import queries, repo
+from mentorflow.store import reminders as stored_reminders
 from mentorflow.types import (
     DueTransition,
     Event,
@@ -45,6 +48,8 @@ __all__ = ["Mentorflow"]
 
 Clock = Callable[[], dt.datetime]
 DEFAULT_DB = "sqlite:///mentorflow.db"
+_REMINDER_BATCH = 500
+"""Relationships whose recorded reminders one query looks up."""
 
 
 def _utcnow() -> dt.datetime:
@@ -314,8 +319,13 @@ class Mentorflow(Reads):
     def tick(self, *, session: store.SessionLike | None = None) -> list[Event]:
         """Fire every timed transition that is due and unblocked, as the system; running it twice changes nothing.
 
-        Then bring the standing cache up to date (``refresh``), so that the day's audits read rather than evaluate.
+        Then record the reminders that have come (``run_tick`` returns them too), and bring the standing cache up
+        to date (``refresh``), so that the day's audits read rather than evaluate.
         """
+        return self.run_tick(session=session).events
+
+    def run_tick(self, *, session: store.SessionLike | None = None) -> TickResult:
+        """``tick``, returning the reminders it recorded beside the events it wrote."""
         system = Actor.system()
 
         def decide(snapshot: Snapshot, now: dt.datetime) -> tuple[Write, None]:
@@ -330,8 +340,53 @@ class Mentorflow(Reads):
         fired: list[Event] = []
         for rel_id in self._due_candidates(session):
             fired += self._writer.write(rel_id, decide, system, session).events
+        now = self.now()
+        owed = self.due_reminders(session=session)
+        recorded: list[Reminder] = []
+        if owed:
+            with store.write(self.engine, store.caller_session(session)) as writing:
+                recorded = stored_reminders.record_reminders(writing, owed, now)
         self.refresh(session=session)
-        return fired
+        return TickResult(events=fired, reminders=recorded)
+
+    def due_reminders(self, *, session: store.SessionLike | None = None) -> list[Reminder]:
+        """The reminders ``tick`` would record now (``tick --dry-run``), not recorded yet; nothing is written."""
+        now = self.now()
+        owed: list[Reminder] = []
+        with store.read(self.engine, session) as reading:
+            candidates = stored_reminders.reminder_candidates(reading, self.bundles, now)
+            for start in range(0, len(candidates), _REMINDER_BATCH):
+                batch = [
+                    reminder
+                    for rel_id in candidates[start : start + _REMINDER_BATCH]
+                    for reminder in reminders_owed(repo.load_snapshot(reading, self.bundles, rel_id), now)
+                ]
+                owed += stored_reminders.unrecorded(reading, batch)
+        return owed
+
+    def reminders(
+        self,
+        *,
+        relationship: str | None = None,
+        after: int | None = None,
+        limit: int | None = None,
+        session: store.SessionLike | None = None,
+    ) -> list[Reminder]:
+        """The reminders ``tick`` recorded, in the order it recorded them: of one relationship, or all; ``after``
+        an ``id`` already seen. Until the change feed exists, this is how a platform sends them on."""
+        for value, what, least in ((after, "after", 0), (limit, "limit", 1)):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < least):
+                raise InvalidInput(
+                    f"{what} must be a whole number, {least} or more, got {value!r}",
+                    hint="Pass the id of the last reminder read as after=, a count as limit=, or leave them out.",
+                )
+        with store.read(self.engine, session) as reading:
+            return stored_reminders.list_reminders(
+                reading,
+                relationship=None if relationship is None else check_identifier(relationship, "relationship id"),
+                after=after,
+                limit=limit,
+            )
 
     def due(self, *, session: store.SessionLike | None = None) -> list[DueTransition]:
         """The timed transitions ``tick`` would fire now (``tick --dry-run``); nothing is written."""

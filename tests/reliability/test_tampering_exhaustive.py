@@ -6,7 +6,8 @@ leaving, a forced transition, a refreshed standing cache) beside bystanders. For
 the same value nudged); every row of the victim's is deleted in turn; its chain is cut short; the victim is
 deleted whole. Each edit runs inside a transaction that is rolled back afterwards, with `verify` (and a
 checkpoint taken before) reading through that same transaction: it must name exactly the victim, or the column
-must be on ``NOTHING_READS``, a short list of facts no decision, read or report uses, each with its reason.
+must be on ``NOTHING_READS``, a short list of facts no decision, read or report uses, each with its reason (the
+reminders ``tick`` records among them: notifications, which no decision reads).
 """
 
 from __future__ import annotations
@@ -43,6 +44,30 @@ NOTHING_READS = {
     "mentorflow_relationships.standing_at": (
         "the cache is compared with its evaluation at this time: a time that gives the same evaluation and the same "
         "recheck time misleads no read"
+    ),
+    **dict.fromkeys(
+        (
+            *(
+                f"mentorflow_reminders.{column}"
+                for column in (
+                    "id",
+                    "relationship_id",
+                    "state",
+                    "obligation",
+                    "due_at",
+                    "offset_days",
+                    "requirement",
+                    "slot",
+                    "role",
+                    "people",
+                    "recorded_at",
+                )
+            ),
+            "delete the first row of mentorflow_reminders",
+            "delete the last row of mentorflow_reminders",
+        ),
+        "reminders are notifications, not events of the chain: nothing that decides a transition, an audit or a "
+        "report reads them (tick only skips recording one twice); the change feed carries them out",
     ),
 }
 """Columns whose edit `verify` need not see, with the reason nothing reads them."""
@@ -203,7 +228,7 @@ def _populate(mf: Mentorflow, clock: FakeClock) -> None:
         mf.sign(VICTIM, "agreement", actor=person, revision=latest(mf, VICTIM, "agreement"))
     mf.submit(VICTIM, "meeting", valid("meeting"), actor="ge2")
     clock.advance(40)  # the charter's deadline passes: the victim is overdue
-    mf.refresh()
+    mf.tick()  # records the victim's reminders, and refreshes the standing cache
 
 
 @pytest.fixture(scope="module", params=["sqlite", POSTGRES])

@@ -16,6 +16,7 @@ from mentorflow.cli.app import WARNING, Context, cli, format_option, pass_contex
 from mentorflow.cli.output import emit_json, render_csv, render_table
 
 if TYPE_CHECKING:
+    from mentorflow.engine.reminders import Reminder
     from mentorflow.types import Standing, Summary
 
 __all__ = ["audit", "demo", "init", "tick"]
@@ -72,19 +73,43 @@ def _width() -> int:
     return max(80, shutil.get_terminal_size().columns)
 
 
-def audit_table(standings: Sequence[Standing], width: int | None = None) -> str:
-    """The audit as one table per workflow that fits ``width`` columns, people and blockers summarised."""
+def _next_due(standing: Standing) -> str:
+    """The date of the soonest obligation not yet overdue (what is missing shows under WAITING ON)."""
+    late = {(o.requirement, o.due_at) for o in standing.overdue}
+    coming = [d.due_at for d in standing.due if (d.requirement, d.due_at) not in late]
+    return f"{min(coming):%Y-%m-%d}" if coming else "-"
+
+
+def _forced(standing: Standing) -> str:
+    """The trigger last forced, and how many more were (who and why are in JSON and CSV)."""
+    if not standing.overrides:
+        return "-"
+    more = len(standing.overrides) - 1
+    return standing.overrides[-1].trigger + (f" +{more}" if more else "")
+
+
+def audit_table(
+    standings: Sequence[Standing], width: int | None = None, *, due: bool = False, forced: bool = False
+) -> str:
+    """The audit as one table per workflow that fits ``width`` columns, people and blockers summarised; ``due``
+    and ``forced`` add the columns that answer ``--due-within`` and ``--forced``."""
     width = width or _width()
+    extra = [(name, cell) for name, cell, shown in (("DUE", _next_due, due), ("FORCED", _forced, forced)) if shown]
     sections = []
     for workflow in sorted({s.workflow for s in standings}):
-        rows = [[s.id, s.state, s.days_in_state, _people(s), _waiting(s)] for s in standings if s.workflow == workflow]
+        rows = [
+            [s.id, s.state, s.days_in_state, _people(s), *(cell(s) for _, cell in extra), _waiting(s)]
+            for s in standings
+            if s.workflow == workflow
+        ]
         # Narrow the people first and the waiting-on column last: it is what an administrator reads the table for.
         # Ids are never shortened, so that any of them can be pasted into `status`.
+        last = 4 + len(extra)
         table = render_table(
             rows,
-            ["ID", "STATE", "DAYS", "PEOPLE", "WAITING ON"],
+            ["ID", "STATE", "DAYS", "PEOPLE", *(name for name, _ in extra), "WAITING ON"],
             width=width - 2,
-            shrink=[(3, 10), (1, 12), (3, 6), (4, 24), (1, 8)],
+            shrink=[(3, 10), (1, 12), (3, 6), (last, 24), (1, 8), *((4 + i, 10) for i in range(len(extra)))],
         )
         sections.append(f"{workflow} ({len(rows)})\n" + "\n".join("  " + line for line in table.splitlines()))
     return "\n\n".join(sections)
@@ -104,6 +129,8 @@ def _csv_rows(standings: Iterable[Standing]) -> Iterator[list[object]]:
             "; ".join(f"{b.trigger}:{b.code}:{b.message}" for b in s.blockers),
             "; ".join(f"{o.requirement}@{o.due_at.isoformat()}" for o in s.overdue),
             s.last_activity_at.isoformat(),
+            "; ".join(f"{d.requirement}@{d.due_at.isoformat()}" for d in s.due),
+            "; ".join(f"{o.seq}:{o.trigger}:{o.by}:{o.reason}" for o in s.overrides),
         ]
         for s in standings
     )
@@ -121,6 +148,8 @@ CSV_HEADERS = [
     "blockers",
     "overdue",
     "last_activity_at",
+    "due",
+    "overrides",
 ]
 
 
@@ -216,6 +245,13 @@ def _summary_csv(summary: Summary) -> str:
 @click.option("--blocked", is_flag=True, help="Only those where nothing can move without a reason.")
 @click.option("--person", "person_id", metavar="ID", help="Only relationships this person takes part in now.")
 @click.option(
+    "--due-within",
+    "due_within",
+    metavar="DAYS",
+    help="Only those with an obligation not yet overdue that falls due within DAYS days; adds a DUE column.",
+)
+@click.option("--forced", is_flag=True, help="Only those that had a forced transition; adds a FORCED column.")
+@click.option(
     "--summary",
     "show_summary",
     is_flag=True,
@@ -245,25 +281,46 @@ def audit(
     overdue: bool,
     blocked: bool,
     person_id: str | None,
+    due_within: str | None,
+    forced: bool,
     show_summary: bool,
     output_format: str,
     output: Path | None,
 ) -> None:
     """Where each relationship stands: what can happen next, what blocks it, what is overdue."""
+    filters: dict[str, Any] = {
+        "workflow": workflow,
+        "program": program,
+        "state": state,
+        "phase": phase,
+        "stalled_days": stalled_days,
+        "overdue": overdue,
+        "blocked": blocked,
+        "person": person_id,
+        "due_within": _whole_days(due_within, "--due-within"),
+        "forced": forced,
+    }
     if output_format == "html":
         if output is None:
             raise click.UsageError("--format html needs --output FILE")
         from mentorflow.audit.report import render_html  # noqa: PLC0415
 
-        summary, standings = obj.mf.overview(workflow=workflow, program=program, state=state, phase=phase)
+        # Every filter reaches the report as it reaches the table: overview lists the rows audit would.
+        summary, standings = obj.mf.overview(**filters)
         title = "Mentoring program audit" + (f": {program}" if program else "")
-        output.write_text(
-            render_html(summary, standings, stalled_days=30 if stalled_days is None else stalled_days, title=title),
-            encoding="utf-8",
+        page = render_html(
+            summary,
+            standings,
+            stalled_days=30 if stalled_days is None else stalled_days,
+            due_days=7 if filters["due_within"] is None else filters["due_within"],
+            title=title,
+            filters=filters,
         )
+        output.write_text(page, encoding="utf-8")
         click.echo(f"wrote {output} ({len(standings)} relationships)")
         return
     if show_summary:
+        _summary_filters_only(filters)
         summary = obj.mf.summary(workflow=workflow, program=program, state=state, phase=phase)
         text = (
             json.dumps(summary.model_dump(mode="json"), indent=2)
@@ -273,27 +330,55 @@ def audit(
             else summary_text(summary)
         )
     else:
-        filters: dict[str, Any] = {
-            "workflow": workflow,
-            "program": program,
-            "state": state,
-            "phase": phase,
-            "stalled_days": stalled_days,
-            "overdue": overdue,
-            "blocked": blocked,
-            "person": person_id,
-        }
         if output_format in ("json", "csv"):
             rows = obj.mf.iter_audit(**filters)
             _stream(_json_lines(rows) if output_format == "json" else _csv_lines(rows), output)
             return
         standings = obj.mf.audit(**filters)
-        text = audit_table(standings) if standings else "no relationships match"
+        text = (
+            audit_table(standings, due=due_within is not None, forced=forced) if standings else "no relationships match"
+        )
     if output is not None:
         output.write_text(text + "\n", encoding="utf-8")
         click.echo(f"wrote {output}")
     else:
         click.echo(text)
+
+
+ROW_FILTERS = {
+    "stalled_days": "--stalled",
+    "overdue": "--overdue",
+    "blocked": "--blocked",
+    "person": "--person",
+    "due_within": "--due-within",
+    "forced": "--forced",
+}
+"""The filters that choose rows, not what the figures of a summary count."""
+
+
+def _summary_filters_only(filters: dict[str, Any]) -> None:
+    """A summary counts what --workflow/--program/--state/--phase select; a row filter would be silently ignored."""
+    given = [option for name, option in ROW_FILTERS.items() if filters[name] not in (None, False)]
+    if given:
+        from mentorflow.errors import InvalidInput  # noqa: PLC0415
+
+        raise InvalidInput(
+            f"--summary counts relationships by workflow, program, state and phase and lists no rows, "
+            f"so {', '.join(given)} would be ignored",
+            hint="Leave out --summary to list the matching rows, or --format html for figures and rows together.",
+        )
+
+
+def _whole_days(text: str | None, option: str) -> int | None:
+    """A number of days given on the command line; not a whole number is bad input (exit 1), as a negative is."""
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        from mentorflow.errors import InvalidInput  # noqa: PLC0415
+
+        raise InvalidInput(f"{option} takes a number of days, got {text!r}", hint="Pass a whole number.") from None
 
 
 def _json_lines(standings: Iterable[Standing]) -> Iterator[str]:
@@ -338,36 +423,46 @@ def _stream(lines: Iterator[str], output: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--dry-run", is_flag=True, help="List what would fire without firing it.")
+@click.option("--dry-run", is_flag=True, help="List what would fire and the reminders it would record; write nothing.")
 @format_option()
 @pass_context
 def tick(obj: Context, dry_run: bool, output_format: str) -> None:
-    """Fire every due timed transition (as the system), then refresh the audit's standing cache.
+    """Fire every due timed transition (as the system), record the reminders that have come, refresh the cache.
 
-    Safe to run repeatedly and from several servers at once, e.g. daily from cron.
+    Each reminder is recorded once, addressed to the people who must act. Safe to run repeatedly and from several
+    servers at once, e.g. daily from cron. JSON: {"events", "reminders"} ({"due", "reminders"} with --dry-run).
     """
     if dry_run:
-        due = obj.mf.due()
-        if output_format == "json":
-            emit_json([transition.model_dump(mode="json") for transition in due])
-            return
-        for transition in due:
-            click.echo(f"{transition.relationship}: would fire {transition.trigger}")
-        if not due:
-            click.echo("nothing is due")
-        return
-    events = obj.mf.tick()
+        due, owed = obj.mf.due(), obj.mf.due_reminders()
+        lines = [f"{t.relationship}: would fire {t.trigger}" for t in due]
+        lines += [f"{r.relationship}: would remind {_reminded(r)}" for r in owed]
+        found: dict[str, Any] = {"due": due, "reminders": owed}
+    else:
+        result = obj.mf.run_tick()
+        fired = [e for e in result.events if e.kind == "transitioned"]
+        lines = [
+            f"{e.relationship}: fired {e.payload.get('trigger')} ({e.payload.get('from')} -> {e.payload.get('to')})"
+            for e in fired
+        ]
+        lines += [f"{r.relationship}: reminded {_reminded(r)}" for r in result.reminders]
+        found = {"events": result.events, "reminders": result.reminders}
     if output_format == "json":
-        emit_json([event.model_dump(mode="json") for event in events])
+        emit_json({key: [value.model_dump(mode="json") for value in values] for key, values in found.items()})
         return
-    fired = [e for e in events if e.kind == "transitioned"]
-    for event in fired:
-        click.echo(
-            f"{event.relationship}: fired {event.payload.get('trigger')} "
-            f"({event.payload.get('from')} -> {event.payload.get('to')})"
-        )
-    if not fired:
-        click.echo("nothing is due")
+    click.echo("\n".join(lines) if lines else "nothing is due")
+
+
+def _reminded(reminder: Reminder) -> str:
+    """``bob of `agreement signed within 30 days`, due 2026-10-20 (7 days before)``.
+
+    The parenthesis names the reminder by its place in the cadence, counted from the due date, not from today: a
+    tick run late records the latest reminder whose moment has come, which may be some days past that moment.
+    """
+    days = abs(reminder.offset_days)
+    count = f"{days} day{'s' if days != 1 else ''}"
+    when = f"{count} before" if reminder.offset_days < 0 else f"{count} after" if days else "on the day"
+    people = ", ".join(reminder.people) or "(nobody named)"
+    return f"{people} of `{reminder.requirement}`, due {reminder.due_at:%Y-%m-%d} ({when})"
 
 
 @cli.command()

@@ -16,6 +16,7 @@ from mentorflow.definitions.models import (
     Count,
     Kind,
     NotReq,
+    Remind,
     Requirement,
     Signed,
     Transition,
@@ -94,6 +95,7 @@ class _Checker:
         return True
 
     def run(self) -> list[DefinitionProblem]:
+        self.remind(self.wf.remind, ("remind",))
         self.check_roles()
         self.check_states()
         self.check_slots()
@@ -137,6 +139,22 @@ class _Checker:
                 )
             for index, obligation in enumerate(state.obligations):
                 self.requirement(obligation, ("states", name, "obligations", index))
+                self.remind(obligation.remind, ("states", name, "obligations", index, "remind"))
+
+    def remind(self, remind: Remind | None, path: PathKey) -> None:
+        """A reminder day listed twice would be one reminder written as two: say which entry repeats."""
+        if remind is None:
+            return
+        seen: set[int] = set()
+        for index, days in enumerate(remind.before_days):
+            if days in seen:
+                self.add(
+                    "definition.duplicate_reminder",
+                    f"before_days lists {days} twice",
+                    (*path, "before_days", index),
+                    f"List each day once: remove this {days}.",
+                )
+            seen.add(days)
 
     def check_roles(self) -> None:
         for name, cardinality in self.wf.roles.items():

@@ -39,6 +39,7 @@ __all__ = [
     "Kind",
     "NotReq",
     "Obligation",
+    "Remind",
     "Requirement",
     "Signed",
     "Slot",
@@ -180,9 +181,35 @@ def slot_of(requirement: object) -> tuple[str, str] | None:
 # -- obligations ------------------------------------------------------------------------------------------------
 
 
+class Remind(_Model):
+    """When ``tick`` reminds the people who must act on an unmet obligation: ``before_days`` before it is due (0:
+    on the day), then every ``overdue_every_days`` while it is overdue. Duplicates are a semantic check (``checks``),
+    so that the error points at the repeated entry."""
+
+    before_days: list[Days] = Field(
+        default_factory=list, description="Days before the due date to remind on; 0 is the day itself."
+    )
+    overdue_every_days: Annotated[int, Field(ge=1, le=36_600)] | None = Field(
+        default=None, description="Remind again every this many days while the obligation is overdue."
+    )
+
+
+def _without_remind(data: dict[str, Any], remind: Remind | None) -> dict[str, Any]:
+    # As with `added_by`: an absent `remind` stays out of the dump, so definitions stored before reminders existed
+    # keep their hash.
+    if remind is None:
+        data.pop("remind", None)
+    return data
+
+
 class _Timing(_Model):
     within_days: Days | None = None
     every_days: Annotated[int, Field(ge=1, le=36_600)] | None = None
+    remind: Remind | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_default_remind(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_remind(handler(self), self.remind)
 
     @model_validator(mode="after")
     def _one_timing(self) -> _Timing:
@@ -343,6 +370,18 @@ class Workflow(_Model):
     artifacts: dict[Name, Slot] = Field(default_factory=dict)
     states: Annotated[dict[Name, State], Field(min_length=1)]
     transitions: list[Transition] = Field(default_factory=list)
+    remind: Remind | None = Field(
+        default=None, description="The reminders of every obligation that declares no `remind` of its own."
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_default_remind(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_remind(handler(self), self.remind)
+
+    def reminds(self, obligation: object) -> Remind | None:
+        """The reminders of one of this workflow's obligations: its own ``remind``, else the workflow's."""
+        own: Remind | None = getattr(obligation, "remind", None)
+        return own if own is not None else self.remind
 
     @property
     def initial_state(self) -> str:

@@ -3,7 +3,8 @@
 ``db`` holds connections, transactions and migrations; ``faults`` turns database errors into mentorflow errors;
 ``tables`` the schema; ``definitions`` the stored workflow definitions; ``statements`` the prebuilt statements of
 the hot path; ``repo`` the reads and writes of relationships and their hash-chained event log; ``queries`` and
-``standings`` the bulk reads behind audits and verification, and the standing cache.
+``standings`` the bulk reads behind audits and verification, and the standing cache; ``reminders`` the
+reminders ``tick`` records, once each.
 """
 
 from sqlalchemy import Connection, Engine

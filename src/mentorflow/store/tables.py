@@ -35,12 +35,14 @@ __all__ = [
     "DEFINITION_VERSION",
     "EVENT_SEQ",
     "RELATIONSHIP_ID",
+    "REMINDER_ONCE",
     "Base",
     "Definition",
     "EventRow",
     "ParticipantRow",
     "PhaseStayRow",
     "RelationshipRow",
+    "ReminderRow",
     "RevisionRow",
     "SignatureRow",
 ]
@@ -64,6 +66,8 @@ RELATIONSHIP_ID = "pk_mentorflow_relationships"
 """One relationship per id."""
 EVENT_SEQ = "uq_mentorflow_events_relationship_id"
 """One event per (relationship_id, seq): two writers never append the same place in a chain."""
+REMINDER_ONCE = "uq_mentorflow_reminders_relationship_id"
+"""One reminder per (relationship, state, obligation, due date, offset): two ticks never record one twice."""
 
 
 class Base(DeclarativeBase):
@@ -96,6 +100,8 @@ class RelationshipRow(Base):
         # Also covers a summary's counts (GROUP BY in this order needs neither the table nor a sort).
         Index("ix_mentorflow_relationships_workflow_state", "workflow", "state", "workflow_version", "program"),
         Index("ix_mentorflow_relationships_program", "program"),
+        # A read decides with one lookup of the latest event whether it reads the past (``audit.asof``).
+        Index("ix_mentorflow_relationships_last_event_at", "last_event_at"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -222,3 +228,29 @@ class PhaseStayRow(Base):
     program: Mapped[str | None] = mapped_column(ID)
     phase: Mapped[str] = mapped_column(NAME)
     days: Mapped[float | None] = mapped_column(Float)
+
+
+class ReminderRow(Base):
+    """A reminder ``tick`` recorded for an unmet obligation: a notification, not an event of the chain.
+
+    Nothing that decides a transition or an audit reads these rows; the change feed will carry them out, in the
+    order of ``id``.
+    """
+
+    __tablename__ = "mentorflow_reminders"
+    __table_args__ = (
+        UniqueConstraint("relationship_id", "state", "obligation", "due_at", "offset_days", name=REMINDER_ONCE),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    relationship_id: Mapped[str] = mapped_column(ForeignKey("mentorflow_relationships.id"))
+    state: Mapped[str] = mapped_column(NAME)
+    obligation: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    offset_days: Mapped[int] = mapped_column(Integer)
+    requirement: Mapped[str] = mapped_column(Text)
+    slot: Mapped[str | None] = mapped_column(NAME)
+    role: Mapped[str | None] = mapped_column(NAME)
+    people: Mapped[str] = mapped_column(Text)
+    """The ids of the people who must act, as a JSON list."""
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
