@@ -34,7 +34,7 @@ def test_start_places_the_dyad_in_its_initial_state(mf: Mentorflow) -> None:
     assert (rel.state, rel.workflow, rel.workflow_version, rel.program) == (
         "preparing",
         "traditional-dyad",
-        2,
+        3,
         "fall-2026",
     )
     assert [(p.person, p.role) for p in status.participants] == [("ann", "mentor"), ("bob", "mentee")]

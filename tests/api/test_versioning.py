@@ -72,7 +72,7 @@ def test_registered_definitions_are_listed_from_the_database(
     )
     listed = {(w.workflow, w.version): (w.title, w.source) for w in make_mf().workflows()}
     assert listed[("pinned", 1)] == ("Pinned pair", "database")
-    assert listed[("traditional-dyad", 2)] == ("Traditional dyad", "builtin")
+    assert listed[("traditional-dyad", 3)] == ("Traditional dyad", "builtin")
     assert ("pinned", 1) not in {(w.workflow, w.version) for w in make_mf().workflows(database=False)}
 
 

@@ -88,7 +88,7 @@ def test_show_prints_roles_states_and_requirements(run: Invoke) -> None:
 
 def test_show_json_is_the_definition(run: Invoke) -> None:
     """`workflow show --format json` gives the definition with YAML spellings (from, not from_)."""
-    data = as_json(run("workflow", "show", "group@3", "--format", "json"))
+    data = as_json(run("workflow", "show", "group@4", "--format", "json"))
     assert data["workflow"] == "group"
     assert data["source"] == "builtin"
     assert "from" in data["transitions"][0]

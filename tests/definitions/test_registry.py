@@ -92,7 +92,7 @@ def test_a_changed_copy_under_the_same_version_is_a_duplicate(tmp_path: Path) ->
     _copy_dyad(tmp_path, "title: Traditional dyad", "title: Classic dyad")
     with pytest.raises(
         DefinitionError,
-        match=r"definition\.duplicate: workflow 'traditional-dyad' version 2 is also defined, differently, in .*"
+        match=r"definition\.duplicate: workflow 'traditional-dyad' version 3 is also defined, differently, in .*"
         r"workflows/traditional-dyad\.yaml",
     ) as info:
         Registry([tmp_path / "extra"]).workflows()
@@ -119,23 +119,23 @@ def test_an_identical_copy_is_tolerated(tmp_path: Path) -> None:
 
 def test_get_without_a_version_returns_the_highest(tmp_path: Path) -> None:
     """A workflow with several versions resolves to the highest unless a version is asked for."""
-    _copy_dyad(tmp_path, "version: 2\n", "version: 3\n")
+    _copy_dyad(tmp_path, "version: 3\n", "version: 4\n")
     extra = Registry([tmp_path / "extra"])
-    assert extra.get("traditional-dyad").definition.version == 3  # type: ignore[union-attr]
-    assert extra.get("traditional-dyad", 2).source == BUILTIN
+    assert extra.get("traditional-dyad").definition.version == 4  # type: ignore[union-attr]
+    assert extra.get("traditional-dyad", 3).source == BUILTIN
 
 
 def test_starts_pinned_to_a_version_is_checked_against_that_version(tmp_path: Path) -> None:
     """A `starts` with `version:` maps roles into that version; without it, into the latest."""
     dyad = _copy_dyad(tmp_path, "  mentee: {min: 1, max: 1}\n", "  mentee: {min: 1, max: 1}\n  sponsor: {min: 0}\n")
-    _edit(dyad, "version: 2\n", "version: 3\n")
+    _edit(dyad, "version: 3\n", "version: 4\n")
     shutil.copytree(VALID / "kinds", tmp_path / "extra" / "kinds")
     onboarding = tmp_path / "extra" / "lab-onboarding.yaml"
     starts = "    reason: required\n    starts: {workflow: traditional-dyad, VERSION roles: {sponsor: buddy}}"
     text = (VALID / "lab-onboarding.yaml").read_text().replace("    reason: required", starts)
     onboarding.write_text(text.replace("VERSION ", ""))
     assert Registry([tmp_path / "extra"]).get("lab-onboarding").source == str(onboarding)
-    onboarding.write_text(text.replace("VERSION ", "version: 2, "))
+    onboarding.write_text(text.replace("VERSION ", "version: 3, "))
     with pytest.raises(
         DefinitionError, match=r"definition\.unknown_role: workflow 'traditional-dyad' has no role 'sponsor'"
     ):
@@ -154,13 +154,13 @@ def test_get_an_unknown_version_lists_the_known_versions(registry: Registry) -> 
     """A known id at an unknown version is `workflow.not_found`, with a hint naming its versions."""
     with pytest.raises(NotFound, match=r"^unknown workflow 'traditional-dyad' version 7$") as info:
         registry.get("traditional-dyad", 7)
-    assert (info.value.code, info.value.hint) == ("workflow.not_found", "Known versions: 2.")
+    assert (info.value.code, info.value.hint) == ("workflow.not_found", "Known versions: 3.")
 
 
 def test_a_bundle_holds_the_workflow_and_exactly_the_kinds_its_slots_use(registry: Registry) -> None:
     """The bundle of micro-mentoring carries the kinds of its four slots and nothing else."""
     bundle = registry.bundle("micro-mentoring")
-    assert bundle.key == ("micro-mentoring", 1)
+    assert bundle.key == ("micro-mentoring", 2)
     assert sorted(bundle.kinds) == ["consent", "idp", "meeting", "micro_brief"]
 
 

@@ -117,7 +117,7 @@ def test_json_lists_each_scenario_and_the_counts(scenario_file: WriteScenario) -
         "file": str(bad),
         "scenario": "too soon",
         "workflow": "traditional-dyad",
-        "version": 2,
+        "version": 3,
         "result": "fail",
         "steps": 2,
         "line": 7,
@@ -143,14 +143,14 @@ def test_coverage_lists_what_no_scenario_tried(scenario_file: WriteScenario) -> 
     """`--coverage` adds a line per workflow and one per untried transition, requirement or obligation."""
     result = invoke(str(scenario_file(PASSING)), "--coverage")
     lines = result.stdout.splitlines()
-    assert lines[1] == "coverage traditional-dyad v2: 0 of 6 transitions, 0 of 8 requirements, 0 of 7 obligations"
-    assert "  untried traditional-dyad v2: negotiate (preparing -> negotiating) never fired" in lines
+    assert lines[1] == "coverage traditional-dyad v3: 0 of 6 transitions, 0 of 8 requirements, 0 of 7 obligations"
+    assert "  untried traditional-dyad v3: negotiate (preparing -> negotiating) never fired" in lines
     assert (
-        "  untried traditional-dyad v2: requirement `idp complete` of negotiate (preparing -> negotiating): "
+        "  untried traditional-dyad v3: requirement `idp complete` of negotiate (preparing -> negotiating): "
         "never held at a fire"
     ) in lines
     assert (
-        "  untried traditional-dyad v2: obligation `idp complete within 30 days` of state preparing never seen due "
+        "  untried traditional-dyad v3: obligation `idp complete within 30 days` of state preparing never seen due "
         "(expect `due:` or `overdue:` in that state)"
     ) in lines
     assert lines[-1] == "1 passed, 0 failed"

@@ -136,7 +136,7 @@ def test_an_unknown_workflow_fails_at_workflow(scenario_file: WriteScenario) -> 
 
 def test_a_version_is_chosen_with_at(scenario_file: WriteScenario) -> None:
     """`workflow: ID@VERSION` runs that version; an unknown version lists the known ones."""
-    passes(scenario_file(DYAD.replace("traditional-dyad", "traditional-dyad@2") + "  - {expect: {state: preparing}}\n"))
+    passes(scenario_file(DYAD.replace("traditional-dyad", "traditional-dyad@3") + "  - {expect: {state: preparing}}\n"))
     result = run_scenario(
         load_scenario(scenario_file(DYAD.replace("traditional-dyad", "traditional-dyad@7") + "  - tick\n"))
     )
