@@ -71,7 +71,7 @@ def copy_with_chains(path: Path, target: int) -> None:
     stored = per_copy
     while stored < target:
         suffix = f"~{copy}"
-        chosen = sources[: min(per_copy, target - stored)]
+        chosen = _whole_links(sources, events, target - stored)
         ids = {source["id"] for source in chosen}
         offset = connection.execute("SELECT max(id) FROM mentorflow_revisions").fetchone()[0]
         new_events, heads = [], {}
@@ -147,6 +147,28 @@ def copy_with_chains(path: Path, target: int) -> None:
         stored += len(chosen)
         copy += 1
     connection.close()
+
+
+def _whole_links(sources: list[dict[str, Any]], events: dict[str, list[dict[str, Any]]], room: int) -> list[Any]:
+    """Up to ``room`` of ``sources``, never one end of a link without the other (verify checks both ends)."""
+    if room >= len(sources):
+        return sources
+    origin: dict[str, str] = {}
+    for source in sources:
+        linked_from = json.loads(events[source["id"]][0]["payload"]).get("linked_from")
+        if linked_from is not None:
+            origin[source["id"]] = linked_from["relationship"]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for source in sources:
+        root = source["id"]
+        while root in origin:
+            root = origin[root]
+        groups.setdefault(root, []).append(source)
+    chosen: list[dict[str, Any]] = []
+    for group in groups.values():
+        if len(chosen) + len(group) <= room:
+            chosen += group
+    return chosen
 
 
 def _insert(connection: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> None:

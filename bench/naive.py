@@ -123,11 +123,7 @@ class NaiveAudit:
     ) -> dict[str, Any]:
         workflow = self.workflows[digest]
         model = Relationship(self, rel_id, workflow, state, _time(entered))
-        model.people = self.cursor.execute(
-            "SELECT person, role FROM mentorflow_participants WHERE relationship_id = ? AND left_at IS NULL "
-            "ORDER BY id",
-            (rel_id,),
-        ).fetchall()
+        model.people = self.people(rel_id)
         machine = Machine(
             model=model,
             states=list(workflow.states),
@@ -168,6 +164,16 @@ class NaiveAudit:
         }
 
     # -- row-by-row reads ----------------------------------------------------------------------------------------
+
+    def people(self, rel_id: str) -> list[tuple[str, str]]:
+        """(person, role) of the current participants, in joining order."""
+        return list(
+            self.cursor.execute(
+                "SELECT person, role FROM mentorflow_participants WHERE relationship_id = ? AND left_at IS NULL "
+                "ORDER BY id",
+                (rel_id,),
+            ).fetchall()
+        )
 
     def items(self, rel: Relationship, slot: str) -> list[Item]:
         """Every item of a slot with its latest revision, from one SELECT over that relationship's revisions."""

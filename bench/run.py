@@ -16,8 +16,10 @@ import sys
 import time
 from pathlib import Path
 
+import asof
 import audits
 import fire
+import integrity
 import migrations
 import people
 import startup
@@ -83,8 +85,10 @@ def main() -> None:
         watch.say("fire_postgres skipped: MENTORFLOW_BENCH_POSTGRES is not set")
 
     results += audits.figures(work, chosen, refreshed["big.db"], watch)
+    results += asof.figures(work, chosen, watch)
     results += people.figures(work, chosen, watch)
     results += migrations.figures(work, work / "seed.db", chosen, watch)
+    results += integrity.figures(work, chosen, watch)
 
     ours, raw = fire.isolated("scaling", str(work / "big.db"), str(work / "little.db"))
     results.append(
