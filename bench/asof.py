@@ -15,15 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import os
-import shutil
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 import naive
-from timing import WORK, Result, Scale, Stopwatch, median, quiet, result, scale, timed
+from timing import Result, Scale, Stopwatch, median, result, scale, timed
 
 from mentorflow import Mentorflow
 from mentorflow.definitions import Bundle
@@ -226,19 +224,7 @@ def asof_only() -> None:
     """The as-of figure of ``bench/run.py``'s table alone."""
     import run  # noqa: PLC0415 - run imports this module; only this entry point needs it back
 
-    chosen, watch = scale(), Stopwatch()
-    quiet()
-    work = WORK / f"{chosen.name}-asof"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    watch.say(f"scale {chosen.name}: as-of audit only, {chosen.stored} stored, {chosen.runs} runs")
-    try:
-        run._prepare(work, watch, chosen.seeds, chosen.template, chosen.stored, chosen.stored_small)  # noqa: SLF001
-        rows = figures(work, chosen, watch)
-    finally:
-        if os.environ.get("BENCH_KEEP") != "1":
-            shutil.rmtree(work, ignore_errors=True)
-    run._table(rows, chosen.name, time.perf_counter() - watch.started)  # noqa: SLF001
+    run.alone("asof", "as-of audit", lambda work, watch, _: figures(work, scale(), watch))
 
 
 if __name__ == "__main__":

@@ -9,9 +9,7 @@ against the RSS right after import; the process warms up on a small filtered aud
 from __future__ import annotations
 
 import json
-import os
 import resource
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -19,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from timing import AS_OF, BENCH, WORK, Result, Scale, Stopwatch, median, quiet, result, scale, timed
+from timing import AS_OF, BENCH, Result, Scale, Stopwatch, median, quiet, result, scale, timed
 
 WARMUP_FILTER = {"workflow": "facilitated-peer", "state": "launched"}
 
@@ -188,21 +186,9 @@ def audit_only() -> None:
     """The audit rows of ``bench/run.py``'s table, without the fire and start-up figures."""
     import run  # noqa: PLC0415 - run imports this module; only this entry point needs it back
 
-    chosen, watch = scale(), Stopwatch()
-    quiet()
-    work = WORK / f"{chosen.name}-audit"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    watch.say(f"scale {chosen.name}: audit figures only, {chosen.stored} stored, {chosen.runs} runs")
-    try:
-        refreshed = run._prepare(  # noqa: SLF001
-            work, watch, chosen.seeds, chosen.template, chosen.stored, chosen.stored_small
-        )
-        rows = figures(work, chosen, refreshed["big.db"], watch)
-    finally:
-        if os.environ.get("BENCH_KEEP") != "1":
-            shutil.rmtree(work, ignore_errors=True)
-    run._table(rows, chosen.name, time.perf_counter() - watch.started)  # noqa: SLF001
+    run.alone(
+        "audit", "audit figures", lambda work, watch, refreshed: figures(work, scale(), refreshed["big.db"], watch)
+    )
 
 
 if __name__ == "__main__":

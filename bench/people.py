@@ -10,14 +10,12 @@ runs this figure alone (``BENCH_SCALE=small`` for the quick run), on databases m
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from timing import AS_OF, WORK, Result, Scale, Stopwatch, median, quiet, result, scale
+from timing import AS_OF, Result, Scale, Stopwatch, median, result, scale
 
 from mentorflow import Mentorflow
 
@@ -104,19 +102,7 @@ def people_only() -> None:
     """The ``person_100k`` row of ``bench/run.py``'s table alone."""
     import run  # noqa: PLC0415 - run imports this module; only this entry point needs it back
 
-    chosen, watch = scale(), Stopwatch()
-    quiet()
-    work = WORK / f"{chosen.name}-people"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    watch.say(f"scale {chosen.name}: person figure only, {chosen.stored} stored, {chosen.runs} runs")
-    try:
-        run._prepare(work, watch, chosen.seeds, chosen.template, chosen.stored, chosen.stored_small)  # noqa: SLF001
-        rows = figures(work, chosen, watch)
-    finally:
-        if os.environ.get("BENCH_KEEP") != "1":
-            shutil.rmtree(work, ignore_errors=True)
-    run._table(rows, chosen.name, time.perf_counter() - watch.started)  # noqa: SLF001
+    run.alone("people", "person figure", lambda work, watch, _: figures(work, scale(), watch))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import asof
@@ -113,6 +114,27 @@ def main() -> None:
     if os.environ.get("BENCH_KEEP") != "1":
         shutil.rmtree(work, ignore_errors=True)
     _table(results, chosen.name, time.perf_counter() - watch.started)
+
+
+def alone(name: str, what: str, figures: Callable[[Path, Stopwatch, dict[str, float]], list[Result]]) -> None:
+    """One module's rows of the table, without the rest of the run: ``python bench/asof.py``, for example.
+
+    The databases are made as the full run makes them (``figures`` gets the seconds each refresh took); they live in
+    ``bench/.work/SCALE-NAME`` and are removed at the end unless ``BENCH_KEEP=1``.
+    """
+    chosen, watch = scale(), Stopwatch()
+    quiet()
+    work = WORK / f"{chosen.name}-{name}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    watch.say(f"scale {chosen.name}: {what} only, {chosen.stored} stored, {chosen.runs} runs")
+    try:
+        refreshed = _prepare(work, watch, chosen.seeds, chosen.template, chosen.stored, chosen.stored_small)
+        rows = figures(work, watch, refreshed)
+    finally:
+        if os.environ.get("BENCH_KEEP") != "1":
+            shutil.rmtree(work, ignore_errors=True)
+    _table(rows, chosen.name, time.perf_counter() - watch.started)
 
 
 def _table(results: list[Result], scale_name: str, seconds: float) -> None:
