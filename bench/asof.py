@@ -24,7 +24,6 @@ import naive
 from timing import Result, Scale, Stopwatch, median, result, scale, timed
 
 from mentorflow import Mentorflow
-from mentorflow.definitions import Bundle
 
 EVERY = 10
 """The naive peer is timed on every 10th relationship and its time multiplied by 10."""
@@ -52,39 +51,30 @@ class NaiveAsOf(naive.NaiveAudit):
         self.revision_ids = itertools.count(1)
         self.current: dict[str, Any] = {}
 
-    def run(self, limit: int | None = None, every: int = 1) -> list[dict[str, Any]]:
-        connection = self.engine.raw_connection()
-        try:
-            self.cursor = connection.cursor()
-            self.workflows = {
-                digest: Bundle.from_json(body).workflow
-                for digest, body in self.cursor.execute("SELECT hash, body FROM mentorflow_definitions").fetchall()
-            }
-            query = "SELECT id FROM mentorflow_relationships ORDER BY started_at, id"
-            if limit is not None:
-                query += f" LIMIT {int(limit)}"
-            rows = []
-            for (rel_id,) in self.cursor.execute(query).fetchall()[::every]:
-                events = self.cursor.execute(
-                    "SELECT kind, actor, at, payload FROM mentorflow_events WHERE relationship_id = ? ORDER BY seq",
-                    (rel_id,),
-                ).fetchall()
-                replayed = self.replay(events)
-                if replayed is not None:
-                    self.current = replayed
-                    rows.append(
-                        self.standing(
-                            rel_id,
-                            replayed["digest"],
-                            replayed["program"],
-                            replayed["state"],
-                            replayed["entered"],
-                            replayed["last"],
-                        )
+    RELATIONSHIPS = "SELECT id FROM mentorflow_relationships ORDER BY started_at, id"
+
+    def rows(self, selected: list[Any]) -> list[dict[str, Any]]:
+        """Per relationship, one query for its events, replayed; those not started by ``now`` have no row."""
+        rows = []
+        for (rel_id,) in selected:
+            events = self.cursor.execute(
+                "SELECT kind, actor, at, payload FROM mentorflow_events WHERE relationship_id = ? ORDER BY seq",
+                (rel_id,),
+            ).fetchall()
+            replayed = self.replay(events)
+            if replayed is not None:
+                self.current = replayed
+                rows.append(
+                    self.standing(
+                        rel_id,
+                        replayed["digest"],
+                        replayed["program"],
+                        replayed["state"],
+                        replayed["entered"],
+                        replayed["last"],
                     )
-            return rows
-        finally:
-            connection.close()
+                )
+        return rows
 
     def replay(self, events: list[tuple[str, str, str, str]]) -> dict[str, Any] | None:
         """The relationship as it stood at ``now``, from its events; None if it had not started by then."""

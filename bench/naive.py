@@ -98,6 +98,12 @@ class NaiveAudit:
         self.cursor: Any = None
         self.workflows: dict[str, Workflow] = {}
 
+    RELATIONSHIPS = (
+        "SELECT id, definition_hash, program, state, entered_at, last_event_at "
+        "FROM mentorflow_relationships ORDER BY started_at, id"
+    )
+    """The relationships to audit, oldest first: what ``rows`` receives, one tuple each."""
+
     def run(self, limit: int | None = None, every: int = 1) -> list[dict[str, Any]]:
         """Audit rows of every relationship (the first ``limit``; with ``every``, each ``every``-th of them)."""
         connection = self.engine.raw_connection()
@@ -107,16 +113,14 @@ class NaiveAudit:
                 digest: Bundle.from_json(body).workflow
                 for digest, body in self.cursor.execute("SELECT hash, body FROM mentorflow_definitions").fetchall()
             }
-            query = (
-                "SELECT id, definition_hash, program, state, entered_at, last_event_at "
-                "FROM mentorflow_relationships ORDER BY started_at, id"
-            )
-            if limit is not None:
-                query += f" LIMIT {int(limit)}"
-            rows = self.cursor.execute(query).fetchall()
-            return [self.standing(*row) for row in rows[::every]]
+            query = self.RELATIONSHIPS if limit is None else f"{self.RELATIONSHIPS} LIMIT {int(limit)}"
+            return self.rows(self.cursor.execute(query).fetchall()[::every])
         finally:
             connection.close()
+
+    def rows(self, selected: list[Any]) -> list[dict[str, Any]]:
+        """The audit rows of the ``selected`` relationships (rows of ``RELATIONSHIPS``)."""
+        return [self.standing(*row) for row in selected]
 
     def standing(
         self, rel_id: str, digest: str, program: str | None, state: str, entered: str, last_event: str

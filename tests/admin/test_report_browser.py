@@ -55,12 +55,19 @@ MEASURE = """<script>
 </script>"""
 
 
+ON_CI = os.environ.get("CI") == "true"
+
+pytestmark = pytest.mark.skipif(
+    BROWSER is None and not ON_CI,
+    reason="chromium is not installed: `apt-get install chromium` (or `make test`) to check the report",
+)
+
+
 @pytest.fixture(scope="module")
 def browser() -> str:
+    """The browser to render with; on CI a missing one fails the test instead of skipping it."""
     if BROWSER is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is missing on CI: `make test` installs it (apt-get install chromium)")
-        pytest.skip("chromium is not installed: `apt-get install chromium` (or `make test`) to check the report")
+        pytest.fail("chromium is missing on CI: `make test` installs it (apt-get install chromium)")
     return BROWSER
 
 
