@@ -48,8 +48,6 @@ __all__ = ["Mentorflow"]
 
 Clock = Callable[[], dt.datetime]
 DEFAULT_DB = "sqlite:///mentorflow.db"
-_REMINDER_BATCH = 500
-"""Relationships whose recorded reminders one query looks up."""
 
 
 def _utcnow() -> dt.datetime:
@@ -355,12 +353,10 @@ class Mentorflow(Reads):
         owed: list[Reminder] = []
         with store.read(self.engine, session) as reading:
             candidates = stored_reminders.reminder_candidates(reading, self.bundles, now)
-            for start in range(0, len(candidates), _REMINDER_BATCH):
-                batch = [
-                    reminder
-                    for rel_id in candidates[start : start + _REMINDER_BATCH]
-                    for reminder in reminders_owed(repo.load_snapshot(reading, self.bundles, rel_id), now)
-                ]
+            for start in range(0, len(candidates), queries.BATCH):
+                ids = candidates[start : start + queries.BATCH]
+                loaded = {s.id: s for s in queries.load_snapshots(reading, self.bundles, ids=ids)}
+                batch = [reminder for rel_id in ids for reminder in reminders_owed(loaded[rel_id], now)]
                 owed += stored_reminders.unrecorded(reading, batch)
         return owed
 

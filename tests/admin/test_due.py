@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from mentorflow import Actor, DueObligation, InvalidInput, Mentorflow, Standing
-from mentorflow.audit.standing import due_soon, due_soon_by_program, filter_standings, matches
+from mentorflow.audit.standing import due_soon, filter_standings, matches
 from tests.admin.test_standings import uncached
 from tests.conftest import START, FakeClock
 
@@ -117,18 +117,6 @@ def test_the_row_filters_match_as_the_audit_does(demo: Mentorflow, clock: FakeCl
     assert filter_standings(rows, due_within=(now, 7)) == demo.audit(due_within=7)
     assert filter_standings(rows, forced=True) == demo.audit(forced=True)
     assert all(matches(r) for r in rows)
-
-
-def test_due_soon_is_counted_per_program(demo: Mentorflow, clock: FakeClock) -> None:
-    """The "due soon" figure a report shows beside each program: the rows ``due_within`` keeps, by program."""
-    now = clock()
-    counts = due_soon_by_program(demo.audit(), now)
-    kept = demo.audit(due_within=7)
-    assert sum(counts.values()) == len(kept) > 0
-    for program, count in counts.items():
-        assert count == sum(1 for r in kept if r.program == program)
-    assert due_soon_by_program(demo.audit(), now, days=365) == due_soon_by_program(demo.audit(due_within=365), now, 365)
-    assert due_soon_by_program([], now) == {}
 
 
 def test_due_entries_serialise_as_the_design_fixes(demo: Mentorflow) -> None:

@@ -9,7 +9,6 @@ here, the same way whether a row was evaluated or decoded from the standing cach
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from mentorflow.engine.plans import trigger_states
@@ -30,7 +29,6 @@ __all__ = [
     "build_standing",
     "build_status",
     "due_soon",
-    "due_soon_by_program",
     "filter_standings",
     "matches",
     "obligations_of",
@@ -138,15 +136,6 @@ def due_soon(standing: Standing, now: dt.datetime, days: int) -> bool:
     """Whether an obligation not yet overdue falls due within ``days`` days of ``now`` (``--due-within``)."""
     horizon = now + days * DAY
     return any(now <= due.due_at <= horizon for due in standing.due)
-
-
-def due_soon_by_program(standings: Iterable[Standing], now: dt.datetime, days: int = 7) -> dict[str | None, int]:
-    """How many relationships of each program have something falling due within ``days`` days of ``now``.
-
-    The "due soon" figure of a summary or report, counted over rows already read, as ``--due-within`` keeps them.
-    """
-    counts: Counter[str | None] = Counter(s.program for s in standings if due_soon(s, now, days))
-    return dict(counts)
 
 
 def matches(
