@@ -54,9 +54,9 @@ def _verb_and_table(statement: str) -> tuple[str, str]:
     return words[0], words[words.index(after) + 1]
 
 
-def test_a_fire_is_two_reads_and_two_writes(mf: Mentorflow, ready: str, statements_seen: list[str]) -> None:
-    """A fire reads the head with its people and the revisions with their signatures, then moves the head and
-    appends its event: four statements, each of them seen by a platform's statement listeners."""
+def test_a_fire_is_two_reads_and_three_writes(mf: Mentorflow, ready: str, statements_seen: list[str]) -> None:
+    """A fire reads the head with its people and the revisions with their signatures, then moves the head,
+    appends its event and adds it to the change feed: five statements, each seen by a platform's listeners."""
     mf.fire(ready, "launch", actor="ann")
     work = [statement for statement in statements_seen if not statement.startswith("BEGIN")]
     assert [_verb_and_table(statement) for statement in work] == [
@@ -64,6 +64,7 @@ def test_a_fire_is_two_reads_and_two_writes(mf: Mentorflow, ready: str, statemen
         ("SELECT", "mentorflow_revisions"),
         ("UPDATE", "mentorflow_relationships"),
         ("INSERT", "mentorflow_events"),
+        ("INSERT", "mentorflow_changes"),
     ]
     assert "LEFT OUTER JOIN mentorflow_participants" in work[0]
     assert "LEFT OUTER JOIN mentorflow_signatures" in work[1]

@@ -143,13 +143,13 @@ def transaction(engine: Engine, session: Session | None) -> Iterator[Session]:
                 yield session
 
 
-def exclusive(session: Session, name: str) -> None:
-    """Hold the database-wide lock ``name`` until the session's transaction ends; writers of the same name wait.
+def exclusive(executor: Executor, name: str) -> None:
+    """Hold the database-wide lock ``name`` until the transaction ends; writers of the same name wait.
 
     On PostgreSQL it is an advisory transaction lock. A write of mentorflow's own on SQLite already holds the one
     write lock SQLite has (``BEGIN IMMEDIATE``), so there is nothing more to take there.
     """
-    _lock(session.connection(), name)
+    _lock(connection_of(executor), name)
 
 
 def _lock(connection: Connection, name: str) -> None:

@@ -19,8 +19,8 @@ from mentorflow.errors import ConcurrencyConflict
 from mentorflow.identifiers import Actor
 from mentorflow.keys import Keyring
 from mentorflow.store.db import Executor, connection_of
-from mentorflow.store.repo import Chain
-from mentorflow.store.statements import INSERT_EVENT, UPDATE_HEAD_AND_DEFINITION
+from mentorflow.store.repo import Chain, members
+from mentorflow.store.statements import UPDATE_HEAD_AND_DEFINITION
 from mentorflow.store.tables import RelationshipRow
 from mentorflow.types import Event
 
@@ -79,6 +79,6 @@ def apply_move(
         raise ConcurrencyConflict(
             f"relationship {snapshot.id!r} changed while its migration was prepared", relationship=snapshot.id
         )
-    connection.execute(INSERT_EVENT, chain.rows)
+    chain.save(connection, members(snapshot))
     [event] = chain.events()
     return event

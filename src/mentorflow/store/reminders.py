@@ -1,5 +1,7 @@
 """The reminders ``tick`` records, each once: candidates, recording under the unique constraint, and listing.
 
+Each recorded reminder also enters the change feed (``store.feed``) in the same transaction.
+
 The identity of a reminder (relationship, state, obligation, due date, offset) is the table's unique constraint,
 so two ticks running at once, in one process or on two servers, record it once: the one that loses the race
 breaks the constraint, recognised by its name (``faults.violated``), and skips it. Inserts run in a savepoint so
@@ -17,6 +19,7 @@ from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from mentorflow.engine.reminders import Reminder, earliest_reminder_days
+from mentorflow.store import feed
 from mentorflow.store.db import Executor, connection_of, from_db, to_db
 from mentorflow.store.definitions import Bundles
 from mentorflow.store.faults import integrity_error, violated
@@ -106,15 +109,17 @@ def record_reminders(session: Executor, reminders: Iterable[Reminder], now: dt.d
     at = from_db(to_db(now))
     ids = _insert(connection, [_row(reminder, now) for reminder in owed])
     if ids is not None:
-        return [
+        recorded = [
             reminder.model_copy(update={"id": new_id, "recorded_at": at})
             for reminder, new_id in zip(owed, ids, strict=True)
         ]
-    recorded = []
-    for reminder in owed:
-        one = _insert(connection, [_row(reminder, now)])
-        if one is not None:
-            recorded.append(reminder.model_copy(update={"id": one[0], "recorded_at": at}))
+    else:
+        recorded = []
+        for reminder in owed:
+            one = _insert(connection, [_row(reminder, now)])
+            if one is not None:
+                recorded.append(reminder.model_copy(update={"id": one[0], "recorded_at": at}))
+    feed.record_reminders(connection, recorded, at)
     return recorded
 
 

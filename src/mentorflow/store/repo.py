@@ -22,6 +22,7 @@ from mentorflow.engine.writes import StartPlan, Write
 from mentorflow.errors import ConcurrencyConflict, CorruptRow, NotFound, RelationshipExists
 from mentorflow.identifiers import Actor
 from mentorflow.keys import Keyring
+from mentorflow.store import feed
 from mentorflow.store.db import Executor, connection_of, from_db, to_db
 from mentorflow.store.definitions import Bundles
 from mentorflow.store.faults import violated
@@ -180,6 +181,11 @@ class Chain:
             "b_next": snapshot.lock_version + 1,
         }
 
+    def save(self, connection: Connection, people: Iterable[str]) -> None:
+        """Insert the appended events, and their changes in the feed for ``people`` (who is in the relationship)."""
+        connection.execute(INSERT_EVENT, self.rows)
+        feed.record_events(connection, self.rows, people)
+
     def events(self) -> list[Event]:
         return [
             to_event_values(
@@ -220,7 +226,7 @@ def create(
         },
     )
     _insert(connection, plan.id, at, people=plan.participants, revisions=revisions, signatures=signatures)
-    connection.execute(INSERT_EVENT, chain.rows)
+    chain.save(connection, [person for person, _role in plan.participants])
     return chain.events()
 
 
@@ -350,8 +356,15 @@ def apply_write(
             for signature in write.signatures
         ],
     )
-    connection.execute(INSERT_EVENT, chain.rows)
+    chain.save(connection, members(snapshot, joined=write.joined, left=write.left))
     return linked + chain.events()
+
+
+def members(snapshot: Snapshot, *, joined: Iterable[tuple[str, str]] = (), left: Iterable[str] = ()) -> list[str]:
+    """Who is in the relationship once a write's ``joined`` have joined and its ``left`` have left."""
+    gone = set(left)
+    present = {person for people in snapshot.participants.values() for person in people}
+    return sorted((present | {person for person, _role in joined}) - gone)
 
 
 def _insert(
