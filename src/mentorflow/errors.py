@@ -48,6 +48,11 @@ The tree (one class per code: a class never changes its code, so ``except`` and 
     ├── MigrationRefused          migration.refused
     ├── ImportRefused             import.refused
     ├── ScenarioFailed            scenario.failed
+    ├── EndpointError             endpoint.error  (webhooks)
+    │   ├── EndpointNotFound      endpoint.not_found
+    │   ├── EndpointExists        endpoint.exists
+    │   ├── EndpointUrlInvalid    endpoint.bad_url
+    │   └── EndpointSecretInvalid endpoint.bad_secret
     └── StorageError              storage.error
         ├── BadDatabaseUrl        storage.bad_url
         ├── NoSchema              storage.no_schema
@@ -91,6 +96,11 @@ __all__ = [
     "CorruptRow",
     "DefinitionError",
     "DefinitionProblem",
+    "EndpointError",
+    "EndpointExists",
+    "EndpointNotFound",
+    "EndpointSecretInvalid",
+    "EndpointUrlInvalid",
     "ImportRefused",
     "InputTooLarge",
     "IntegrityFault",
@@ -411,6 +421,33 @@ class ImportRefused(MentorflowError):
 
 class ScenarioFailed(MentorflowError):
     code = "scenario.failed"
+
+
+class EndpointError(MentorflowError):
+    """A webhook endpoint cannot be used as named (``mentorflow.webhooks``)."""
+
+    code = "endpoint.error"
+
+
+class EndpointNotFound(EndpointError):
+    code = "endpoint.not_found"
+    default_hint = "Run `mentorflow endpoint list` for the endpoints registered."
+
+
+class EndpointExists(EndpointError):
+    code = "endpoint.exists"
+    default_hint = "Choose another name, or remove the endpoint first (`mentorflow endpoint remove NAME`)."
+
+
+class EndpointUrlInvalid(EndpointError):
+    code = "endpoint.bad_url"
+    default_hint = "Give an absolute http:// or https:// URL with a host, such as https://platform.example/hooks."
+
+
+class EndpointSecretInvalid(EndpointError):
+    """The environment variable that holds an endpoint's secret is unset, or does not hold ``whsec_`` + base64."""
+
+    code = "endpoint.bad_secret"
 
 
 class StorageError(MentorflowError):
