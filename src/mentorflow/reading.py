@@ -22,7 +22,7 @@ from mentorflow.audit.links import Links
 from mentorflow.audit.people import person_view
 from mentorflow.audit.standing import build_status, matches
 from mentorflow.audit.summary import summarise
-from mentorflow.audit.verify import Definitions, check_relationship
+from mentorflow.audit.verify import Definitions, check_relationship, erased_revisions
 from mentorflow.audit.visibility import open_read, readable_events, readable_status
 from mentorflow.definitions import Registry, Workflow
 from mentorflow.engine.requirements import GuardFunction
@@ -324,7 +324,7 @@ class Reads:
         With a ``checkpoint`` (from ``checkpoint()``, kept outside the database), also prove that no relationship
         it names was deleted since and no chain was cut or rewritten.
         """
-        checked = events = 0
+        checked = events = erased = 0
         with store.read(self.engine, session) as reading:
             since: dict[str, list[str]] = {}
             for relationship, lost in problems_since(reading, checkpoint) if checkpoint else ():
@@ -336,6 +336,7 @@ class Reads:
             for records in queries.records(reading):
                 checked += 1
                 events += len(records.events)
+                erased += erased_revisions(records)
                 links.add(records)
                 definitions = definitions or Definitions(records.bodies)
                 problem = check_relationship(records, self.keys, keyed_since, definitions)
@@ -353,6 +354,7 @@ class Reads:
             broken=broken,
             keyed=keyed,
             key_checked=self.keys is not None,
+            erased=erased,
         )
 
     def checkpoint(self, *, session: store.SessionLike | None = None) -> Checkpoint:

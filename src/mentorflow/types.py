@@ -336,6 +336,8 @@ class VerifyReport(_Frozen):
     """How many events carry a MAC."""
     key_checked: bool = False
     """Whether a key was given, so that every MAC was checked and events without one were judged."""
+    erased: int = 0
+    """How many revisions an ``erase`` blanked, as their ``erased`` events record: not tampering."""
 
 
 class WorkflowInfo(_Frozen):

@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from mentorflow.audit.visibility import open_read
-from mentorflow.canonical import canonical_json
+from mentorflow.canonical import canonical_json, sha256_hex
 from mentorflow.definitions.models import FieldSpec
 from mentorflow.engine.plans import slot_for
+from mentorflow.engine.replay import ERASED_CONTENT
 from mentorflow.engine.rules import Reader, check_readable, may_read
 from mentorflow.engine.snapshot import PLAIN_ITEM, ItemView, Snapshot
-from mentorflow.errors import ArtifactMissing, InvalidInput
+from mentorflow.errors import ArtifactErased, ArtifactMissing, InvalidInput
 from mentorflow.identifiers import Actor
 from mentorflow.store import Session, queries
 from mentorflow.store.definitions import Bundles
@@ -87,6 +88,22 @@ def _pick(stored: list[StoredRevision], number: int | None, snapshot: Snapshot, 
     )
 
 
+_BLANK_HASH = sha256_hex(ERASED_CONTENT)
+
+
+def _content(revision: StoredRevision, snapshot: Snapshot, slot: str) -> Any:
+    """A revision's content; one whose content ``erase`` blanked (its hash kept) is ``ArtifactErased``."""
+    if revision.content == ERASED_CONTENT and revision.content_hash != _BLANK_HASH:
+        raise ArtifactErased(
+            f"revision {revision.number} of {slot!r} in relationship {snapshot.id!r} was erased at its author's "
+            "request: only its hash, completeness and signatures remain",
+            hint="Its history (`history`) records the erasure; `revisions` lists what is left of each revision.",
+            relationship=snapshot.id,
+            slot=slot,
+        )
+    return json.loads(revision.content)
+
+
 def _stored(session: Session, snapshot: Snapshot, slot: str, found: ItemView) -> list[StoredRevision]:
     return queries.revisions_of(session, snapshot.id, slot, found.item)
 
@@ -132,7 +149,7 @@ def document(
         slot=name,
         item=_public_item(chosen.item),
         revision=chosen.number,
-        content=_ordered(kind.fields, json.loads(chosen.content)),
+        content=_ordered(kind.fields, _content(chosen, snapshot, name)),
         complete=chosen.complete,
         missing=chosen.missing,
         content_hash=chosen.content_hash,
@@ -196,11 +213,11 @@ def diff(
     older = _number(old, "old revision")
     if older is None:
         previous = [revision for revision in stored if revision.number < after.number]
-        before: Any = json.loads(previous[-1].content) if previous else {}
+        before: Any = _content(previous[-1], snapshot, name) if previous else {}
     else:
-        before = json.loads(_pick(stored, older, snapshot, name).content)
+        before = _content(_pick(stored, older, snapshot, name), snapshot, name)
     fields = snapshot.bundle.kinds[snapshot.slot(name).kind].fields
-    return changes(_ordered(fields, before), _ordered(fields, json.loads(after.content)))
+    return changes(_ordered(fields, before), _ordered(fields, _content(after, snapshot, name)))
 
 
 # -- the difference of two contents -----------------------------------------------------------------------------

@@ -5,6 +5,8 @@ same snapshot methods the engine uses, re-checks that each transition was allowe
 override), and compares the result with the cached rows; any difference names the relationship and what differs.
 A relationship that was migrated replays on the definition it started on up to its ``migrated`` event, which must
 be the move the engine plans between the two definitions it names, and on the new definition after it.
+An ``erased`` event names the revisions whose content was blanked, each by its hash: only those may hold the blank
+content, so content blanked any other way is still tampering.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from mentorflow.definitions.models import Transition
 from mentorflow.engine.machine import compiled
 from mentorflow.engine.migration import Refusal, moved, plan_migration
 from mentorflow.engine.plans import blockers_of
-from mentorflow.engine.replay import MOVES, apply_event, started
+from mentorflow.engine.replay import ERASED, ERASED_CONTENT, MOVES, apply_event, started
 from mentorflow.engine.requirements import GuardContext, GuardFunction
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.errors import MentorflowError, UnknownTransition
@@ -30,7 +32,7 @@ from mentorflow.store.db import from_db
 from mentorflow.store.queries import RelationshipRecords
 from mentorflow.types import Blocker, BrokenRelationship
 
-__all__ = ["Definitions", "check_relationship"]
+__all__ = ["Definitions", "check_relationship", "erased_revisions"]
 
 
 def check_relationship(
@@ -53,6 +55,11 @@ def check_relationship(
         except (MentorflowError, KeyError, ValueError, TypeError) as exc:
             problems = [f"replay failed: {exc}"]
     return BrokenRelationship(relationship=records.row.id, problems=problems) if problems else None
+
+
+def erased_revisions(records: RelationshipRecords) -> int:
+    """How many of a relationship's revisions its ``erased`` events blanked: what ``verify`` counts apart."""
+    return sum(len(json.loads(event.payload)["revisions"]) for event in records.events if event.kind == ERASED)
 
 
 def _chain(
@@ -144,6 +151,7 @@ class _Replay:
         self.problems: list[str] = []
         self.revisions: dict[tuple[str, int, int], str] = {}
         self.signatures: set[tuple[str, int, int, str]] = set()
+        self.erased: set[tuple[str, int, int]] = set()
         self.facts = Facts(records, self.snapshot, recheck_content=not keyed)
         self.lost = False
         """Set when a ``migrated`` event cannot be replayed: the definition after it is unknown."""
@@ -177,12 +185,24 @@ class _Replay:
                     "which is not the latest revision's content"
                 )
             self.signatures.add((payload["slot"], item, payload["revision"], payload["person"]))
+        elif kind == ERASED:
+            self.erase(seq, payload)
         if kind in MOVES:
             self.transition(seq, kind, at, payload)
         elif kind == "migrated":
             self.migrate(seq, at, payload)
         else:
             apply_event(self.snapshot, kind, actor, at, payload, _no_lookup)
+
+    def erase(self, seq: int, payload: dict[str, Any]) -> None:
+        """Note the revisions an ``erased`` event blanked; each must be one submitted before, with that hash."""
+        for erased in payload["revisions"]:
+            key = (erased["slot"], erased["item"] or PLAIN_ITEM, erased["revision"])
+            if self.revisions.get(key) != erased["content_hash"]:
+                name = f"{erased['slot']} revision {erased['revision']}"
+                self.problems.append(f"event {seq} erases {name}, which was never submitted with that hash")
+            self.erased.add(key)
+        self.facts.erased |= self.erased
 
     def transition(self, seq: int, kind: str, at: dt.datetime, payload: dict[str, Any]) -> None:
         snapshot = self.snapshot
@@ -246,6 +266,8 @@ class _Replay:
         if stored.keys() != self.revisions.keys():
             self.problems.append("the revisions table differs from the submitted events")
         for key, revision in stored.items():
+            if key in self.erased and revision.content == ERASED_CONTENT:
+                continue  # blanked by an erasure its event records; the hash still binds what it held
             if sha256_hex(revision.content) != self.revisions.get(key):
                 self.problems.append(
                     f"{revision.slot} revision {revision.number} content does not match the hash "

@@ -38,6 +38,8 @@ def verify(obj: Context, checkpoint_file: Path | None, output_format: str) -> No
         since = "" if checkpoint is None else f", nothing lost since the checkpoint of {checkpoint.at.isoformat()}"
         click.echo(f"ok: {report.checked} relationships, {report.events} events verified{since}")
         click.echo(_key_note(report.keyed, report.events, key_checked=report.key_checked))
+        if report.erased:
+            click.echo(f"erased: {report.erased} revisions blanked by `erase`, as their events record (not tampering)")
     else:
         for broken in report.broken:
             click.echo(f"{broken.relationship}:")

@@ -16,13 +16,19 @@ from mentorflow.definitions import Bundle
 from mentorflow.engine.migration import moved
 from mentorflow.engine.snapshot import PLAIN_ITEM, RevisionView, Snapshot
 
-__all__ = ["MOVES", "DefinitionLookup", "apply_event", "started"]
+__all__ = ["ERASED", "ERASED_CONTENT", "MOVES", "DefinitionLookup", "apply_event", "started"]
 
 DefinitionLookup = Callable[[str], Bundle]
 """The definition stored under a hash: what a ``migrated`` event moves a relationship onto."""
 
 MOVES = ("transitioned", "overridden")
 """Events that move a relationship to another state of its definition."""
+
+ERASED = "erased"
+"""The event that records an erasure: the revisions (slot, item, revision, content hash) whose content was blanked.
+It changes nothing a decision reads (completeness, missing fields and hashes stay), so a replay passes over it."""
+ERASED_CONTENT = "{}"
+"""What an erased revision's content becomes: an empty document, which every reader of content still parses."""
 
 
 def started(relationship_id: str, bundle: Bundle, at: dt.datetime, payload: dict[str, Any]) -> Snapshot:
@@ -66,4 +72,5 @@ def apply_event(
         snapshot.move(payload["to"], at)
     elif kind == "migrated":
         return moved(snapshot, definitions(payload["to_definition"]), payload["to"])
+    # ``ERASED`` and any other kind change nothing a snapshot holds: an erased revision keeps its hash and flags.
     return snapshot
