@@ -19,6 +19,8 @@ from pathlib import Path
 
 import asof
 import audits
+import changefeed
+import deliver
 import fire
 import integrity
 import migrations
@@ -27,6 +29,7 @@ import startup
 import workload
 from timing import AS_OF, RESULTS, WORK, Result, Stopwatch, quiet, result, scale, timed
 
+import lifecycle
 from mentorflow import Mentorflow
 
 
@@ -90,6 +93,9 @@ def main() -> None:
     results += people.figures(work, chosen, watch)
     results += migrations.figures(work, work / "seed.db", chosen, watch)
     results += integrity.figures(work, chosen, watch)
+    results += lifecycle.figures(work, chosen, watch)
+    results += changefeed.figures(work, chosen, watch)
+    results += deliver.figures(work, chosen.name, watch)
 
     ours, raw = fire.isolated("scaling", str(work / "big.db"), str(work / "little.db"))
     results.append(

@@ -28,6 +28,9 @@ GATES_DIR = Path(__file__).parent / "engine" / "workflows"
 """The `gates` workflow: one trigger per requirement form, with the `note` artifact kind."""
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 TABLES = (
+    "mentorflow_deliveries",
+    "mentorflow_endpoints",
+    "mentorflow_changes",
     "mentorflow_reminders",
     "mentorflow_phase_stays",
     "mentorflow_signatures",

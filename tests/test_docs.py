@@ -21,7 +21,13 @@ from mentorflow.cli import cli
 from mentorflow.cli._docs import ROOT, cli_reference, main
 
 FENCE = re.compile(r"(?:<!-- file: (?P<file>\S+) -->\n)?```(?P<lang>\w*)\n(?P<body>.*?)```", re.DOTALL)
-EXECUTABLE_PAGES = ["README.md", "docs/administrators.md", "docs/workflow-language.md", "docs/migration.md"]
+EXECUTABLE_PAGES = [
+    "README.md",
+    "docs/administrators.md",
+    "docs/workflow-language.md",
+    "docs/migration.md",
+    "docs/operations.md",
+]
 
 
 @dataclass
@@ -176,8 +182,10 @@ EXERCISED = {
     "docs/embedding.md": {"python", "yaml", "text"},  # tests/test_embedding_docs.py: blocks are the example's
     "docs/cli.md": {"text"},
     "docs/migration.md": {"console", "yaml", "text"},
+    "docs/operations.md": {"console"},
     "docs/performance.md": {"text"},
     "docs/workflows/kinds.md": {"yaml"},
+    "docs/webhooks.md": {"python", "text"},  # tests/webhooks/test_docs_page.py runs the receiver
 }
 
 

@@ -47,7 +47,8 @@ EXPECTED = [
     "  overdue: summer-ana (active): >= 1 meeting every 14 days, due 2026-06-15",
     "    submit meeting in summer-ana, due 2026-06-15 (overdue)",
     "  403 error[artifact.hidden]: 'dr.okafor' may not read 'journal' of relationship 'summer-ana'",
-    "7. verify: ok",
+    "  read up to position 7; nothing new: True",
+    "8. verify: ok",
 ]
 """Lines the example must print, in this order (with others between them)."""
 

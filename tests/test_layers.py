@@ -25,7 +25,20 @@ ALLOWED = {
     "writing": {"store", "engine", "definitions", "errors", "identifiers", "types", "logs", "keys"},
     "reading": {"audit", "store", "engine", "definitions", "errors", "identifiers", "types", "keys"},
     "migrating": {"writing", "audit", "store", "engine", "definitions", "errors", "identifiers", "types", "keys"},
+    "lifecycle": {
+        "writing",
+        "audit",
+        "store",
+        "engine",
+        "definitions",
+        "errors",
+        "identifiers",
+        "types",
+        "keys",
+        "canonical",
+    },
     "service": {
+        "lifecycle",
         "migrating",
         "reading",
         "writing",
@@ -41,9 +54,16 @@ ALLOWED = {
     },
     "scenarios": {"service", "definitions", "errors", "identifiers", "types"},
     "demo": {"service", "store", "identifiers", "types", "errors"},
+    "webhooks": {"store", "errors", "identifiers", "logs"},
     "cli": {"errors"},
 }
-THIRD_PARTY_HOMES = {"sqlalchemy": {"store"}, "alembic": {"store"}, "transitions": {"engine"}, "click": {"cli"}}
+THIRD_PARTY_HOMES = {
+    "sqlalchemy": {"store", "webhooks"},
+    "alembic": {"store"},
+    "transitions": {"engine"},
+    "click": {"cli"},
+    "httpx": {"webhooks"},
+}
 
 
 def _module(path: Path) -> str:

@@ -336,6 +336,26 @@ for slot in ("plan", "journal"):
         print(line)
 # --8<-- [end:pages]
 
-print(f"7. verify: {'ok' if mf.verify().ok else 'BROKEN'}")
+print("7. A worker follows the change feed: every committed change once, in order, whichever process wrote it")
+
+
+# --8<-- [start:feed]
+def follow_feed(after: int) -> int:
+    """One poll: hand each change committed since position ``after`` to the platform; returns the next ``after``.
+
+    A real worker keeps the returned position in the platform's database, in the same transaction as the work
+    the changes caused, and polls again every few seconds.
+    """
+    page = mf.changes(after=after, limit=100)
+    for change in page.changes:  # a reminder's `people` are who must act; an event's, who is in the relationship
+        print(f"  {change.position} {change.kind} in {change.relationship}, for {', '.join(change.people)}")
+    return page.next
+
+
+position = follow_feed(after=0)
+print(f"  read up to position {position}; nothing new: {follow_feed(position) == position}")
+# --8<-- [end:feed]
+
+print(f"8. verify: {'ok' if mf.verify().ok else 'BROKEN'}")
 engine.dispose()
 shutil.rmtree(workdir)

@@ -2,7 +2,9 @@
 
 The platform owns people, programs and matches (its own SQLAlchemy tables); mentorflow owns the relationships.
 Every request runs in one transaction of the platform's session, passed to mentorflow as ``session=``: when the
-platform's write fails, mentorflow's write is rolled back with it, and notifications go out only after commit.
+platform's write fails, mentorflow's write is rolled back with it. Notifications come from mentorflow's change
+feed, relayed into the platform's own table by a worker (``flask ... feed-worker``): every committed change once,
+whichever server wrote it.
 
 Run it: ``pip install -e '.[platform]'`` then ``flask --app examples.platform.app run`` (SQLite in the current
 directory; set ``PLATFORM_DB`` for another database). Requests name their user in the ``X-User`` header.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,7 +29,7 @@ from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, create_eng
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from mentorflow import Actor, Blocked, Event, Mentorflow, MentorflowError, NotAllowed
+from mentorflow import Actor, Blocked, Change, Mentorflow, MentorflowError, NotAllowed
 
 log = logging.getLogger("platform")
 
@@ -66,6 +69,26 @@ class Program(Base):
     title: Mapped[str] = mapped_column(String(200))
 
 
+class Notification(Base):
+    """What the feed worker wrote for a user: one row per change and person concerned."""
+
+    __tablename__ = "platform_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(100), index=True)
+    relationship_id: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(String(500))
+
+
+class FeedCursor(Base):
+    """How far the feed worker has read mentorflow's change feed: kept with the notifications it wrote."""
+
+    __tablename__ = "platform_feed_cursor"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
 class Match(Base):
     """The platform's record of a pairing; one per mentee and program, enforced by the platform's schema."""
 
@@ -88,18 +111,16 @@ def create_app(db_url: str | None = None, *, clock: Callable[[], dt.datetime] | 
     Base.metadata.create_all(engine)
     mf = Mentorflow(engine, clock=clock)
     mf.upgrade()
-    notifications: list[str] = []
-
-    def notify(event: Event) -> None:  # called only after the request's transaction has committed
-        message = f"{event.relationship}: {event.kind} by {event.actor}"
-        if event.kind in ("transitioned", "overridden"):
-            message += f" ({event.payload['from']} -> {event.payload['to']})"
-        notifications.append(message)
-        log.info("notify %s", message)
-
-    mf.subscribe(notify)
-    app.extensions.update(platform_engine=engine, mentorflow=mf, notifications=notifications)
+    app.extensions.update(platform_engine=engine, mentorflow=mf)
     app.register_blueprint(platform)
+
+    @app.cli.command("feed-worker")
+    def feed_worker() -> None:
+        """Relay mentorflow's change feed into notifications every two seconds, until interrupted."""
+        while True:
+            if not relay_changes(app):
+                time.sleep(2)
+
     app.register_error_handler(MentorflowError, refused)
     app.register_error_handler(IntegrityError, duplicate)
     return app
@@ -265,7 +286,43 @@ def dashboard() -> Response:
 
 @platform.get("/notifications")
 def list_notifications() -> Response:
-    return jsonify(current_app.extensions["notifications"])
+    """The current user's notifications, newest last, as the feed worker wrote them."""
+    with transaction() as session:
+        user = actor(session).id
+        rows = session.scalars(
+            select(Notification.message).where(Notification.user_id == user).order_by(Notification.id)
+        )
+        return jsonify(list(rows))
+
+
+# -- the feed worker: notifications from mentorflow's change feed -------------------------------------------------
+
+
+def _message(change: Change) -> str:
+    if change.kind == "reminder":
+        return f"{change.relationship}: reminder, {change.payload['requirement']}"
+    message = f"{change.relationship}: {change.kind}"
+    if change.kind in ("transitioned", "overridden"):
+        message += f" ({change.payload['from']} -> {change.payload['to']})"
+    return message
+
+
+def relay_changes(app: Flask) -> int:
+    """One pass of the worker: turn the changes committed since the last pass into notifications; returns how many
+    changes it read. The notifications and the new position commit together, so a worker that crashes in between
+    reads the same changes again and writes them once: exactly once, whichever server wrote the changes."""
+    mf: Mentorflow = app.extensions["mentorflow"]
+    with Session(app.extensions["platform_engine"]) as session, session.begin():
+        cursor = session.get(FeedCursor, "notifications", with_for_update=True) or FeedCursor(name="notifications")
+        session.add(cursor)
+        page = mf.changes(after=cursor.position or 0, limit=100)
+        for change in page.changes:
+            session.add_all(
+                Notification(user_id=person, relationship_id=change.relationship, message=_message(change))
+                for person in change.people
+            )
+        cursor.position = page.next
+    return len(page.changes)
 
 
 # -- a participant's pages: built on `person`, `document` and `diff`, each read as the user who asks --------------

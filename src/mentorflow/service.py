@@ -8,11 +8,12 @@ transaction, retried on lost races) or reads through the store and the audit pac
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, TextIO, overload
 
-from mentorflow import store
+from mentorflow import lifecycle, store
 from mentorflow.definitions import Registry
 from mentorflow.engine.plans import (
     due_transition,
@@ -30,10 +31,12 @@ from mentorflow.engine.writes import Write
 from mentorflow.errors import InvalidInput
 from mentorflow.identifiers import Actor, check_identifier
 from mentorflow.keys import Keyring
+from mentorflow.lifecycle import ArchiveCounts, Erasure
 from mentorflow.migrating import Migration
 from mentorflow.reading import Reads
-from mentorflow.store import queries, repo
+from mentorflow.store import feed, queries, repo
 from mentorflow.store import reminders as stored_reminders
+from mentorflow.store.feed import ChangePage
 from mentorflow.types import (
     DueTransition,
     Event,
@@ -44,6 +47,9 @@ from mentorflow.types import (
 )
 from mentorflow.writing import Outcome, Subscriber, Writer
 
+if TYPE_CHECKING:
+    from mentorflow.webhooks import Webhooks
+
 __all__ = ["Mentorflow"]
 
 Clock = Callable[[], dt.datetime]
@@ -52,6 +58,19 @@ DEFAULT_DB = "sqlite:///mentorflow.db"
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _check_page(after: int | None, limit: int | None, last: str, *, most: int | None = None) -> None:
+    """Refuse an ``after`` that is not a whole number from 0, or a ``limit`` not from 1 (to ``most``)."""
+    for value, what, least, top in ((after, "after", 0, None), (limit, "limit", 1, most)):
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < least or (top and value > top):
+            bounds = f"from {least} to {top}" if top else f"{least} or more"
+            raise InvalidInput(
+                f"{what} must be a whole number {bounds}, got {value!r}",
+                hint=f"Pass {last} as after=, a count as limit=, or leave them out.",
+            )
 
 
 class Mentorflow(Reads):
@@ -369,13 +388,8 @@ class Mentorflow(Reads):
         session: store.SessionLike | None = None,
     ) -> list[Reminder]:
         """The reminders ``tick`` recorded, in the order it recorded them: of one relationship, or all; ``after``
-        an ``id`` already seen. Until the change feed exists, this is how a platform sends them on."""
-        for value, what, least in ((after, "after", 0), (limit, "limit", 1)):
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < least):
-                raise InvalidInput(
-                    f"{what} must be a whole number, {least} or more, got {value!r}",
-                    hint="Pass the id of the last reminder read as after=, a count as limit=, or leave them out.",
-                )
+        an ``id`` already seen. To send them on, follow the change feed (``changes``), which carries them too."""
+        _check_page(after, limit, "the id of the last reminder read")
         with store.read(self.engine, session) as reading:
             return stored_reminders.list_reminders(
                 reading,
@@ -383,6 +397,24 @@ class Mentorflow(Reads):
                 after=after,
                 limit=limit,
             )
+
+    def changes(self, *, after: int | None = None, limit: int = 100) -> ChangePage:
+        """The change feed: committed events and reminders after position ``after`` (None: from the start), at most
+        ``limit``, in commit order. Poll again with ``after=page.next``: no change is ever skipped or repeated.
+
+        It runs in transactions of its own: the numbering of newly committed changes is a write (``store.feed``).
+        """
+        _check_page(after, limit, "the position of the last change read (`next`)", most=1000)
+        feed.sequence(self.engine)
+        with store.read(self.engine, None) as reading:
+            return feed.read(reading, after or 0, limit)
+
+    @functools.cached_property
+    def webhooks(self) -> Webhooks:
+        """Webhook endpoints and the delivery worker, on this database and clock (``docs/webhooks.md``)."""
+        from mentorflow.webhooks import Webhooks  # noqa: PLC0415 - most programs never deliver webhooks
+
+        return Webhooks(self.engine, self.now)
 
     def due(self, *, session: store.SessionLike | None = None) -> list[DueTransition]:
         """The timed transitions ``tick`` would fire now (``tick --dry-run``); nothing is written."""
@@ -425,6 +457,30 @@ class Mentorflow(Reads):
             actor=actor,
             session=session,
         )
+
+    # -- data lifecycle (DESIGN §16; docs/operations.md) ----------------------------------------------------------
+
+    def export(
+        self, out: TextIO, *, relationships: Sequence[str] | None = None, session: store.SessionLike | None = None
+    ) -> ArchiveCounts:
+        """Write a JSON Lines archive of every relationship (or of ``relationships``) to ``out``, streamed."""
+        with store.read(self.engine, session) as reading:
+            return lifecycle.export(reading, out, relationships, self.now())
+
+    def import_archive(
+        self, source: TextIO, *, name: str = "the archive", session: store.SessionLike | None = None
+    ) -> ArchiveCounts:
+        """Load an archive written by ``export``, all or nothing, once every chain (and MAC, with a key) holds."""
+        with store.write(self.engine, store.caller_session(session)) as working:
+            return lifecycle.load(working, source, self.keys, name)
+
+    def erase(
+        self, person: str, *, reason: str, actor: Actor | str | None = None, session: store.SessionLike | None = None
+    ) -> Erasure:
+        """Blank the content of every revision ``person`` submitted, keeping its hash, with an ``erased`` event in
+        each relationship concerned. For administrators: ``actor`` is an ``Actor.admin`` (default ``admin``)."""
+        who = Actor.admin() if actor is None else Actor.of(actor)
+        return lifecycle.erase(self._writer, person, reason, who, session)
 
     def _due_candidates(self, session: store.SessionLike | None) -> list[str]:
         with store.read(self.engine, session) as reading:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from examples.platform.app import create_app
+from examples.platform.app import create_app, relay_changes
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -86,8 +86,13 @@ def test_a_traditional_dyad_from_match_to_completion(client: FlaskClient, clock:
     assert done["payload"]["to"] == "completed"
     status = call(client, "carol", "GET", f"/pairs/{pair}")
     assert (status["state"], status["outcome"]) == ("completed", "success")
-    notes = call(client, "carol", "GET", "/notifications")
-    assert f"{pair}: transitioned by bob (concluding -> completed)" in notes
+    assert relay_changes(app) > 0
+    assert relay_changes(app) == 0  # each change relayed once
+    notes = call(client, "ann", "GET", "/notifications")
+    assert notes[0] == f"{pair}: started"
+    assert f"{pair}: transitioned (concluding -> completed)" in notes
+    assert notes == call(client, "bob", "GET", "/notifications")
+    assert call(client, "cy", "GET", "/notifications") == []
     assert app.extensions["mentorflow"].verify().ok
 
 
@@ -140,7 +145,8 @@ def test_a_failed_platform_write_rolls_back_mentorflow(client: FlaskClient, app:
     assert duplicate.get_json()["code"] == "platform.duplicate"
     assert list(mf.relationship_ids()) == before
     assert mf.verify().ok
-    assert len(call(client, "carol", "GET", "/notifications")) == 1  # only the first start was announced
+    relay_changes(app)
+    assert call(client, "bob", "GET", "/notifications") == [f"{before[0]}: started"]  # the failed start never was
 
 
 def test_the_admin_dashboard(client: FlaskClient) -> None:
@@ -167,3 +173,21 @@ def test_errors_become_http_answers(client: FlaskClient, user: str, url: str, st
     response = client.get(url, headers={"X-User": user})
     assert response.status_code == status
     assert response.get_json()["code"] == code
+
+
+def test_the_feed_worker_relays_reminders_too(
+    client: FlaskClient, app: Flask, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`flask feed-worker` relays until nothing is new, then waits; a reminder reaches the people who must act."""
+    pair = call(client, "carol", "POST", "/pairs", mentor="ann", mentee="bob", program="fall-2026")["id"]
+    clock.now += dt.timedelta(days=30)
+    assert app.extensions["mentorflow"].run_tick().reminders
+
+    def stop(_seconds: float) -> None:
+        raise SystemExit(0)
+
+    monkeypatch.setattr("examples.platform.app.time.sleep", stop)
+    result = app.test_cli_runner().invoke(args=["feed-worker"])
+    assert result.exit_code == 0, result.output
+    assert f"{pair}: reminder, idp complete within 30 days" in call(client, "bob", "GET", "/notifications")
+    assert not any("reminder" in note for note in call(client, "ann", "GET", "/notifications"))

@@ -69,6 +69,28 @@ NOTHING_READS = {
         "reminders are notifications, not events of the chain: nothing that decides a transition, an audit or a "
         "report reads them (tick only skips recording one twice); the change feed carries them out",
     ),
+    **dict.fromkeys(
+        (
+            *(
+                f"mentorflow_changes.{column}"
+                for column in (
+                    "id",
+                    "position",
+                    "change_id",
+                    "kind",
+                    "relationship_id",
+                    "seq",
+                    "at",
+                    "people",
+                    "payload",
+                )
+            ),
+            "delete the first row of mentorflow_changes",
+            "delete the last row of mentorflow_changes",
+        ),
+        "the change feed is the outbox of notifications, a copy written beside the log: nothing that decides a "
+        "transition, an audit or a report reads it, and the log it copies is what verify checks",
+    ),
 }
 """Columns whose edit `verify` need not see, with the reason nothing reads them."""
 
@@ -81,8 +103,18 @@ class Case:
     row: int = 0  # which of the victim's rows, in primary-key order
 
 
+OPERATORS = ("mentorflow_endpoints", "mentorflow_deliveries")
+"""Webhook endpoints and their deliveries: the operator's configuration and the worker's progress in sending
+notifications, no part of any relationship's record; nothing that decides a transition, an audit or a report reads
+them, so there is no victim's row to edit."""
+
+
 def _tables() -> list[Table]:
-    return [table for table in Base.metadata.sorted_tables if table.name.startswith("mentorflow_")]
+    return [
+        table
+        for table in Base.metadata.sorted_tables
+        if table.name.startswith("mentorflow_") and table.name not in OPERATORS
+    ]
 
 
 def _victim_rows(session: Session, table: Table) -> list[Any]:

@@ -5,10 +5,13 @@ Each command parses its arguments, calls one library function and renders the re
 
 from mentorflow.cli import (  # noqa: F401 - each module registers its commands
     admin,
+    feed,
     integrity,
+    lifecycle,
     migrate,
     reads,
     relationships,
+    webhooks,
     workflows,
 )
 from mentorflow.cli.app import cli, main

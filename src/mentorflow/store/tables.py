@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -37,7 +38,10 @@ __all__ = [
     "RELATIONSHIP_ID",
     "REMINDER_ONCE",
     "Base",
+    "ChangeRow",
     "Definition",
+    "DeliveryRow",
+    "EndpointRow",
     "EventRow",
     "ParticipantRow",
     "PhaseStayRow",
@@ -233,8 +237,7 @@ class PhaseStayRow(Base):
 class ReminderRow(Base):
     """A reminder ``tick`` recorded for an unmet obligation: a notification, not an event of the chain.
 
-    Nothing that decides a transition or an audit reads these rows; the change feed will carry them out, in the
-    order of ``id``.
+    Nothing that decides a transition or an audit reads these rows; the change feed carries them out.
     """
 
     __tablename__ = "mentorflow_reminders"
@@ -254,3 +257,79 @@ class ReminderRow(Base):
     people: Mapped[str] = mapped_column(Text)
     """The ids of the people who must act, as a JSON list."""
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ChangeRow(Base):
+    """One entry of the change feed: a committed event or reminder, as a platform hears of it (DESIGN §14).
+
+    A writer inserts it in its own transaction with ``position`` NULL; ``store.feed.sequence`` numbers the
+    committed ones afterwards, one numbering at a time, so that positions follow commit order. ``id`` is only the
+    order of insertion: taken before commit, it is not the order a reader may follow.
+    """
+
+    __tablename__ = "mentorflow_changes"
+    __table_args__ = (
+        Index("ix_mentorflow_changes_position", "position", unique=True),
+        # The changes still to number: few at any moment, found without reading the numbered ones.
+        Index(
+            "ix_mentorflow_changes_unnumbered",
+            "id",
+            sqlite_where=text("position IS NULL"),
+            postgresql_where=text("position IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    position: Mapped[int | None] = mapped_column(Integer)
+    change_id: Mapped[str] = mapped_column(String(40))
+    """The change's stable id (``webhook-id``): ``evt_`` or ``rem_`` and 32 hex digits."""
+    kind: Mapped[str] = mapped_column(String(32))
+    relationship_id: Mapped[str] = mapped_column(ID)
+    seq: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    people: Mapped[str] = mapped_column(Text)
+    """JSON list: for an event the relationship's participants after it, for a reminder who must act."""
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class EndpointRow(Base):
+    """A webhook endpoint the operator registered (``mentorflow.webhooks``); its secret stays in the environment.
+
+    ``cursor`` is the feed position up to which changes have been queued for it: set to the feed's end when the
+    endpoint is added, so that it receives only the changes committed afterwards.
+    """
+
+    __tablename__ = "mentorflow_endpoints"
+
+    name: Mapped[str] = mapped_column(NAME, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    kinds: Mapped[str] = mapped_column(Text)
+    """JSON list of the change kinds it receives; empty for every kind."""
+    secret_env: Mapped[str] = mapped_column(String(200))
+    cursor: Mapped[int] = mapped_column(Integer)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class DeliveryRow(Base):
+    """A change still to deliver to an endpoint (or dead-lettered); deleted once the endpoint acknowledged it."""
+
+    __tablename__ = "mentorflow_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint", "position"),
+        # The claim's questions: what is due, and is an earlier change of the same relationship still pending.
+        Index("ix_mentorflow_deliveries_due", "state", "due_at"),
+        Index("ix_mentorflow_deliveries_order", "endpoint", "relationship_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    endpoint: Mapped[str] = mapped_column(NAME, ForeignKey("mentorflow_endpoints.name", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    relationship_id: Mapped[str] = mapped_column(ID)
+    state: Mapped[str] = mapped_column(String(16))
+    """``pending`` or ``dead``."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(40))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
