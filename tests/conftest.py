@@ -3,6 +3,7 @@
 SQLite tests copy a template file migrated once per session. PostgreSQL tests share one schema per run (a random
 name, migrated once, emptied before each test, dropped at the end), so that runs never see each other's rows.
 Set ``MENTORFLOW_TEST_POSTGRES`` to a server URL to run them; on CI (``CI=true``) a missing URL is a failure.
+The demo program is built once per backend and run, and copied into each test that asks for ``demo``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 
 from mentorflow import Mentorflow
 from mentorflow.definitions import Registry
+from mentorflow.demo import build_demo
 
 POSTGRES_ENV = "MENTORFLOW_TEST_POSTGRES"
 GATES_DIR = Path(__file__).parent / "engine" / "workflows"
@@ -242,3 +244,74 @@ def workflow_dir(tmp_path: Path) -> WriteDefinition:
         return directory
 
     return write
+
+
+@pytest.fixture(scope="session")
+def _sqlite_demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, builtin_registry: Registry) -> Path:
+    """An SQLite file holding the demo program, built once at ``START``; ``demo`` copies it."""
+    path = tmp_path_factory.mktemp("demo") / "mentorflow.db"
+    shutil.copyfile(sqlite_template, path)
+    _build_demo(f"sqlite:///{path}", builtin_registry)
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_demo(postgres_run: _PostgresRun, builtin_registry: Registry) -> Iterator[str]:
+    """A schema of this run holding the demo program, built once at ``START``; ``demo`` copies its rows."""
+    schema = f"{postgres_run.schema}_demo"
+    with postgres_run.admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        mf = Mentorflow(postgres_run.url(schema))
+        try:
+            mf.upgrade()
+        finally:
+            mf.engine.dispose()
+        _build_demo(postgres_run.url(schema), builtin_registry)
+        yield schema
+    finally:
+        with postgres_run.admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+def _build_demo(url: str, registry: Registry) -> None:
+    clock = FakeClock()
+    mf = Mentorflow(url, clock=clock)
+    mf.registry = registry
+    try:
+        build_demo(mf, clock())
+    finally:
+        mf.engine.dispose()
+
+
+def _copy_postgres(run: _PostgresRun, source: str) -> None:
+    """Every row of ``source`` into this run's (emptied) schema, and its id sequences moved past them."""
+    with run.admin.begin() as connection:
+        for table in reversed(TABLES):  # parents first
+            connection.execute(text(f'INSERT INTO "{run.schema}".{table} SELECT * FROM "{source}".{table}'))  # noqa: S608
+        serial = text(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = :schema AND column_default LIKE 'nextval%'"
+        )
+        for table, column in connection.execute(serial, {"schema": run.schema}).all():
+            qualified = f'"{run.schema}".{table}'
+            connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{qualified}', '{column}'),"  # noqa: S608 - names are the catalogue's
+                    f" (SELECT coalesce(max({column}), 0) + 1 FROM {qualified}), false)"
+                )
+            )
+
+
+@pytest.fixture
+def demo(request: pytest.FixtureRequest, database: Database, mf: Mentorflow) -> Mentorflow:
+    """``mf`` on a database holding the demo program as ``build_demo(mf, START)`` writes it, cached by its tick.
+
+    Built once per backend and run, then copied: building it takes seconds, copying it a few milliseconds.
+    """
+    mf.engine.dispose()  # nothing of the empty database stays open under the copy
+    if database.backend == "sqlite":
+        shutil.copyfile(request.getfixturevalue("_sqlite_demo"), make_url(database.url).database or "")
+    else:
+        _copy_postgres(request.getfixturevalue("postgres_run"), request.getfixturevalue("_postgres_demo"))
+    return mf

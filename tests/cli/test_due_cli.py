@@ -13,15 +13,13 @@ from click.testing import CliRunner, Result
 from mentorflow import Actor, Mentorflow
 from mentorflow.cli import cli
 from mentorflow.cli.admin import CSV_HEADERS, audit_table
-from mentorflow.demo import build_demo
 from tests.cli.support import as_json
 from tests.conftest import FakeClock
 
 
 @pytest.fixture
-def audit(mf: Mentorflow, db_url: str, clock: FakeClock) -> Any:
+def audit(demo: Mentorflow, db_url: str, clock: FakeClock) -> Any:
     """Run ``mentorflow --db URL --now DEMO-MOMENT audit ARGS...`` on a database holding the demo."""
-    build_demo(mf, clock())
     moment = clock().isoformat()
 
     def invoke(*args: str) -> Result:
