@@ -27,8 +27,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# One test process per core, at most four: each has its own PostgreSQL schema and temporary files, and more would
+# only crowd the server with the concurrency tests' own processes.
 pytest: $(STAMP)
-	$(BIN)/pytest --cov --cov-report=term
+	$(BIN)/pytest --numprocesses auto --maxprocesses 4 --cov --cov-report=term
 
 # The HTML report's browser test renders it in Debian's chromium: installed here when missing. Where apt cannot
 # install it (no root, not Debian) the test is skipped with its reason, except on CI (CI=true), where it fails.

@@ -1,7 +1,8 @@
 """Shared fixtures: a database per test on SQLite and PostgreSQL, a fake clock, and a ``Mentorflow`` on both.
 
 SQLite tests copy a template file migrated once per session. PostgreSQL tests share one schema per run (a random
-name, migrated once, emptied before each test, dropped at the end), so that runs never see each other's rows.
+name, migrated once, emptied before each test, dropped at the end), so that runs never see each other's rows; a
+run spread over processes (``make test`` uses pytest-xdist) has such a session, and a schema, in each process.
 Set ``MENTORFLOW_TEST_POSTGRES`` to a server URL to run them; on CI (``CI=true``) a missing URL is a failure.
 The demo program is built once per backend and run, and copied into each test that asks for ``demo``.
 """
