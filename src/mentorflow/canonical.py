@@ -2,6 +2,10 @@
 
 One encoding everywhere means a hash computed today can be recomputed by ``verify`` years later: keys sorted, no
 insignificant whitespace, UTF-8 kept as is.
+
+Reading it back: what mentorflow itself wrote (event payloads, missing lists, origins, caches, the feed) decodes
+with ``orjson``, several times faster than ``json``; submitted content and definitions decode with ``json``, which
+keeps an integer of any size exact, where ``orjson`` makes one beyond 64 bits a float.
 """
 
 from __future__ import annotations

@@ -11,11 +11,12 @@ The standing cache is never read here.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from mentorflow.audit.standing import build_standing
 from mentorflow.audit.summary import Group, Tallies, phase_figures, phase_history
@@ -69,13 +70,13 @@ def _replay(session: Session, bundles: Bundles, rows: Sequence[Any], keep_events
         return bundles.get(session, definition_hash)
 
     rel_id, _, _, _, first_at, first_payload, _ = rows[0]
-    payload: dict[str, Any] = json.loads(first_payload)
+    payload: dict[str, Any] = orjson.loads(first_payload)
     at = from_db(first_at)
     found = Replayed(started(rel_id, lookup(payload["definition"]), at, payload), [(at, payload["state"])])
     snapshot = found.snapshot
     for row in rows[1:]:
         _, seq, kind, actor, stored_at, text, _ = row
-        payload = json.loads(text)
+        payload = orjson.loads(text)
         at = from_db(stored_at)
         snapshot = apply_event(snapshot, kind, actor, at, payload, lookup)
         if kind in queries.ENTRY_KINDS:

@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from mentorflow.audit.cache import FORMAT, encode_standing
 from mentorflow.audit.summary import phase_history
 from mentorflow.definitions import Bundle, Kind
@@ -141,8 +143,8 @@ class Facts:
             if expected is None:
                 continue  # the replay reports rows without events
             content_hash, complete, missing, submitted_by, at, origin, kind = expected
-            stored_origin = None if row.origin is None else json.loads(row.origin)
-            if (row.content_hash, row.complete, json.loads(row.missing)) != (content_hash, complete, missing):
+            stored_origin = None if row.origin is None else orjson.loads(row.origin)
+            if (row.content_hash, row.complete, orjson.loads(row.missing)) != (content_hash, complete, missing):
                 problems.append(
                     f"{_name(row)}: its hash, completeness or missing fields differ from its submitted event"
                 )
@@ -181,7 +183,7 @@ class Facts:
         expected = encode_standing(snapshot, at, guards, self.overrides)
         if snapshot.bundle.derived(_uses_checks):
             # Platform guards may answer differently today; what they decide (next triggers, blockers) is left out.
-            stored_body, expected_body = json.loads(row.standing or "null"), json.loads(expected["standing"])
+            stored_body, expected_body = orjson.loads(row.standing or "null"), orjson.loads(expected["standing"])
             same = bool(stored_body) and [stored_body[0], *stored_body[3:]] == [expected_body[0], *expected_body[3:]]
         else:  # the body is compact JSON in one spelling: equal text is an equal evaluation
             same = (row.standing, row.blocked) == (expected["standing"], expected["blocked"])

@@ -7,8 +7,9 @@ nothing: each relationship's chain is intact on its own, so only a check across 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
+
+import orjson
 
 from mentorflow.store.queries import RelationshipRecords
 
@@ -25,9 +26,9 @@ class Links:
     def add(self, records: RelationshipRecords) -> None:
         for event in records.events:
             if event.kind == "started_linked":
-                self.started.setdefault(records.row.id, set()).add(json.loads(event.payload)["relationship"])
+                self.started.setdefault(records.row.id, set()).add(orjson.loads(event.payload)["relationship"])
             elif event.kind == "started" and event.seq == 1:
-                source = json.loads(event.payload).get("linked_from")
+                source = orjson.loads(event.payload).get("linked_from")
                 if source is not None:
                     self.came_from[records.row.id] = source["relationship"]
 

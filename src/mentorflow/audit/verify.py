@@ -16,6 +16,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import orjson
+
 from mentorflow.audit.facts import Facts
 from mentorflow.canonical import GENESIS, canonical_json, event_hash, event_hash_of_text, sha256_hex
 from mentorflow.definitions import Bundle
@@ -59,7 +61,7 @@ def check_relationship(
 
 def erased_revisions(records: RelationshipRecords) -> int:
     """How many of a relationship's revisions its ``erased`` events blanked: what ``verify`` counts apart."""
-    return sum(len(json.loads(event.payload)["revisions"]) for event in records.events if event.kind == ERASED)
+    return sum(len(orjson.loads(event.payload)["revisions"]) for event in records.events if event.kind == ERASED)
 
 
 def _chain(
@@ -81,7 +83,7 @@ def _chain(
             problems.append(f"event seq {seq} found where {expected} was expected (a gap or an insertion)")
             break
         try:
-            payload = json.loads(event.payload)
+            payload = orjson.loads(event.payload)
         except ValueError:
             problems.append(f"event {seq} has an unreadable payload")
             break

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -182,7 +182,7 @@ def state_entries(
     for batch in batches:
         selected = query if batch is None else query.where(EventRow.relationship_id.in_(batch))
         for rel_id, at, kind, payload in session.execute(selected.order_by(EventRow.relationship_id, EventRow.seq)):
-            data = json.loads(payload)
+            data = orjson.loads(payload)
             yield rel_id, from_db(at), data["state"] if kind == "started" else data["to"]
 
 
@@ -211,7 +211,7 @@ def overrides_of(session: Session, relationship_ids: Sequence[str]) -> dict[str,
     for start in range(0, len(relationship_ids), BATCH):
         batch = query.where(EventRow.relationship_id.in_(list(relationship_ids[start : start + BATCH])))
         for rel_id, seq, actor, payload in connection.execute(batch.order_by(EventRow.relationship_id, EventRow.seq)):
-            found.setdefault(rel_id, []).append(override_from(seq, actor, json.loads(payload)))
+            found.setdefault(rel_id, []).append(override_from(seq, actor, orjson.loads(payload)))
     return found
 
 
@@ -272,7 +272,7 @@ def revisions_of(session: Session, relationship_id: str, slot: str, item: int | 
             row.content,
             row.content_hash,
             row.complete,
-            json.loads(row.missing),
+            orjson.loads(row.missing),
             row.submitted_by,
             from_db(row.submitted_at),
         )
