@@ -148,9 +148,10 @@ def test_ids_already_present_refuse_the_whole_archive(mf: Mentorflow, clock: Fak
     """Importing an archive into the database it came from changes nothing, and names the ids."""
     play(mf, clock)
     before = _rows(mf)
-    with pytest.raises(ImportRefused, match="relationship dyad already exists"):
+    with pytest.raises(ImportRefused, match="relationship dyad already exists") as refused:
         load(mf, archive_of(mf))
     assert _rows(mf) == before
+    assert "a database that does not hold these relationships" in str(refused.value.hint)
 
 
 def test_a_key_the_importer_lacks_refuses_a_keyed_archive(

@@ -34,6 +34,11 @@ MAX_LINE = 16 * 1024 * 1024
 MOST_PROBLEMS = 20
 """How many problems a refusal names before it stops reading."""
 _HINT = "Import an archive written by `mentorflow export`, unchanged; nothing was imported."
+_PRESENT = " already exists in this database"
+_PRESENT_HINT = (
+    "Import into a database that does not hold these relationships (a new one: `mentorflow --db URL init`), "
+    "or export without them (`export --relationship ID...`); nothing was imported."
+)
 
 
 class _Bad(ValueError):
@@ -42,7 +47,10 @@ class _Bad(ValueError):
 
 def _refused(problems: list[str], where: str) -> ImportRefused:
     shown = "\n".join(f"  - {problem}" for problem in problems)
-    return ImportRefused(f"{where} was refused, and nothing was imported:\n{shown}", hint=_HINT)
+    present = all(problem.endswith(_PRESENT) for problem in problems)
+    return ImportRefused(
+        f"{where} was refused, and nothing was imported:\n{shown}", hint=_PRESENT_HINT if present else _HINT
+    )
 
 
 def _lines(source: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -298,7 +306,7 @@ class _Loader:
         page, self.page = self.page, []
         taken = archive.present(self.connection, [found.row["id"] for found in page])
         for rel_id in taken:
-            self.problem(f"relationship {rel_id} already exists in this database")
+            self.problem(f"relationship {rel_id}{_PRESENT}")
         if self.problems:
             return
         archive.insert_definitions(self.connection, self.new_definitions)
