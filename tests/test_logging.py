@@ -12,6 +12,7 @@ import pytest
 import structlog
 
 from mentorflow import Actor, Mentorflow
+from mentorflow.logs import Log
 
 PROGRAM = textwrap.dedent(
     """
@@ -55,3 +56,17 @@ def test_nothing_is_logged_below_the_configured_level(caplog: pytest.LogCaptureF
     with caplog.at_level(logging.WARNING, logger="mentorflow"):
         mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=Actor.admin("carol"))
     assert [record for record in caplog.records if record.name == "mentorflow"] == []
+
+
+@pytest.mark.parametrize("level", ["error", "exception"])
+def test_errors_are_logged_at_error_and_dropped_above_it(level: str, caplog: pytest.LogCaptureFixture) -> None:
+    """`Log.error` and `Log.exception` reach a logger at ERROR, and cost only a level check above it."""
+    structlog.reset_defaults()
+    log = getattr(Log(), level)
+    with caplog.at_level(logging.CRITICAL, logger="mentorflow"):
+        log("quiet_event", relationship="r1")
+    with caplog.at_level(logging.ERROR, logger="mentorflow"):
+        log("loud_event", relationship="r1")
+    messages = [record.getMessage() for record in caplog.records if record.name == "mentorflow"]
+    assert len(messages) == 1
+    assert "loud_event" in messages[0]

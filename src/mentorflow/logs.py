@@ -39,6 +39,10 @@ class Log:
         if self._stdlib.isEnabledFor(logging.INFO):
             self._log.info(event, **values)
 
+    def error(self, event: str, **values: Any) -> None:
+        if self._stdlib.isEnabledFor(logging.ERROR):
+            self._log.error(event, **values)
+
     def exception(self, event: str, **values: Any) -> None:
         if self._stdlib.isEnabledFor(logging.ERROR):
             self._log.exception(event, **values)

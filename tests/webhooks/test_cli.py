@@ -144,3 +144,19 @@ def test_deliver_once_posts_what_is_due(db_url: str) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "delivered 1, failed 0 (to retry), dead-lettered 0"
     assert len(receiver.requests) == 1
+
+
+def test_deliver_without_the_secret_exits_1_naming_the_endpoint(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker started without an endpoint's secret sends it nothing, says so, and exits 1: a cron job shows it."""
+    with receiving() as receiver:
+        assert _run(db_url, "endpoint", "add", "crm", receiver.url, "--secret-env", "HOOK_SECRET").exit_code == 0
+        mf = Mentorflow(db_url)
+        mf.start("micro-mentoring", {"mentor": "ann", "mentee": "bob"}, actor=Actor.admin())
+        mf.engine.dispose()
+        monkeypatch.delenv("HOOK_SECRET")
+        result = _run(db_url, "deliver", "--once", "--timeout", "5")
+    assert result.exit_code == 1
+    assert result.stdout.strip() == "delivered 0, failed 0 (to retry), dead-lettered 0"
+    assert "error[endpoint.bad_secret]: this worker could not sign for 1 endpoint(s)" in result.stderr
+    assert "crm: environment variable HOOK_SECRET is not set" in result.stderr
+    assert receiver.requests == []

@@ -197,14 +197,40 @@ def test_the_back_off_grows_and_spans_a_day() -> None:
     assert sum((sending.delay(n, low) for n in range(1, sending.ATTEMPTS)), dt.timedelta()) >= dt.timedelta(hours=24)
 
 
-def test_a_secret_gone_from_the_environment_fails_the_attempt(mf: Mentorflow, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The secret is read at delivery: unset then, the attempt fails (and is retried) without a request."""
+def test_a_worker_without_the_secret_sends_nothing_and_counts_no_attempt(
+    mf: Mentorflow, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The secret is read at delivery. A worker whose environment lacks it sends no request, names the endpoint, and
+    leaves the change owed with no attempt spent, however long it runs: the next worker that has it delivers."""
     with receiving() as receiver:
         mf.webhooks.add("platform", receiver.url, secret_env=VARIABLE)
         _start(mf)
         monkeypatch.delenv("HOOK_SECRET")
-        assert mf.webhooks.deliver().failed == 1
-    assert receiver.requests == []
+        for _ in range(sending.ATTEMPTS + 2):
+            done = mf.webhooks.deliver()
+            assert (done.delivered, done.failed, done.dead) == (0, 0, 0)
+            assert done.unsigned == {"platform": "environment variable HOOK_SECRET is not set"}
+            clock.advance(days=2)
+        assert receiver.requests == []
+        assert mf.webhooks.list()[0].dead_letters == 0
+        monkeypatch.setenv("HOOK_SECRET", SECRET)
+        assert mf.webhooks.deliver().delivered == 1
+    assert len(receiver.requests) == 1
+
+
+def test_changes_wait_five_seconds_for_a_worker_that_has_the_secret(
+    mf: Mentorflow, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given back untried, the change is due again in five seconds, not at once: a looping worker does not spin."""
+    with receiving() as receiver:
+        mf.webhooks.add("platform", receiver.url, secret_env=VARIABLE)
+        _start(mf)
+        monkeypatch.delenv("HOOK_SECRET")
+        assert mf.webhooks.deliver().unsigned
+        monkeypatch.setenv("HOOK_SECRET", SECRET)
+        assert mf.webhooks.deliver().delivered == 0
+        clock.advance(seconds=5)
+        assert mf.webhooks.deliver().delivered == 1
 
 
 def test_without_once_the_worker_keeps_polling_until_stopped(mf: Mentorflow) -> None:

@@ -15,6 +15,7 @@ import click
 
 from mentorflow.cli.app import Context, cli, format_option, pass_context
 from mentorflow.cli.output import emit_json, render_table
+from mentorflow.errors import EndpointSecretInvalid
 
 __all__ = ["deliver", "endpoint"]
 
@@ -120,3 +121,9 @@ def deliver(obj: Context, once: bool, poll: float, timeout: float, lease: float)
             signal.signal(number, handler)
         hooks.engine.dispose()
     click.echo(f"delivered {done.delivered}, failed {done.failed} (to retry), dead-lettered {done.dead}")
+    if done.unsigned:
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in sorted(done.unsigned.items()))
+        raise EndpointSecretInvalid(
+            f"this worker could not sign for {len(done.unsigned)} endpoint(s), and sent them nothing: {reasons}",
+            hint="Set the variable in this worker's environment; their changes wait, no attempt was counted.",
+        )

@@ -53,13 +53,15 @@ class Endpoint(BaseModel):
 
 @dataclass
 class Pass:
-    """What a worker did: changes queued, acknowledged, failed (to be retried), dead-lettered."""
+    """What a worker did: changes queued, acknowledged, failed (to be retried), dead-lettered; the endpoints that
+    answered 410 (``gone``), and those whose secret this worker could not read (``unsigned``: the variable and why)."""
 
     queued: int = 0
     delivered: int = 0
     failed: int = 0
     dead: int = 0
     gone: list[str] = field(default_factory=list)
+    unsigned: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -132,7 +134,7 @@ class Webhooks:
         self, owner: str, claimed: builtins.list[outbox.Claimed], results: Iterable[outbox.Outcome], done: Pass
     ) -> None:
         outcomes = list(results)
-        gone = sorted({c.endpoint for c, o in zip(claimed, outcomes, strict=True) if not o.counted})
+        gone = sorted({c.endpoint for c, o in zip(claimed, outcomes, strict=True) if not o.counted and not o.retry_at})
         for name in gone:
             outbox.disable(self.engine, name)
             _log.info("webhook_endpoint_gone", endpoint=name)
@@ -144,7 +146,7 @@ class Webhooks:
 
     def _batch(self, http: httpx.Client, pool: ThreadPoolExecutor, owner: str, done: Pass) -> bool:
         """Claim, send and settle one batch; False when nothing was due."""
-        from mentorflow.webhooks.sending import ATTEMPTS, delay, load_secret, send  # noqa: PLC0415
+        from mentorflow.webhooks.sending import ATTEMPTS, FIRST_RETRY, delay, load_secret, send  # noqa: PLC0415
 
         now = self.clock()
         claimed = outbox.claim(self.engine, owner, now, self.lease, self.batch)
@@ -155,11 +157,17 @@ class Webhooks:
         for name in {c.endpoint for c in claimed}:
             try:
                 keys[name] = load_secret(targets[name].secret_env) if name in targets else "endpoint removed"
-            except EndpointSecretInvalid as error:  # a failed attempt of each delivery: retried, then dead
-                keys[name] = error.message
+            except EndpointSecretInvalid as error:
+                # This worker's environment is wrong, not the endpoint: nothing is sent and no attempt counted, so
+                # a worker that has the secret delivers these meanwhile, and none is dead-lettered for it.
+                done.unsigned[name] = error.message
+                _log.error("webhook_secret_unusable", endpoint=name, error=error.message)
+        later = now + dt.timedelta(seconds=FIRST_RETRY)
 
         def attempt(item: outbox.Claimed) -> outbox.Outcome:
-            key = keys[item.endpoint]
+            key = keys.get(item.endpoint)
+            if key is None:
+                return outbox.Outcome(item.id, delivered=False, retry_at=later, counted=False)
             answer = (
                 key if isinstance(key, str) else send(http, targets[item.endpoint].url, key, item.change.to_dict(), now)
             )

@@ -59,7 +59,8 @@ class Claimed:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What became of one claimed delivery: acknowledged (``delivered``), or else retried at ``retry_at``,
-    dead-lettered (``retry_at`` None), or given back untried (``counted`` False: its endpoint answered 410)."""
+    dead-lettered (``retry_at`` None), or given back with no attempt counted (``counted`` False): its endpoint
+    answered 410 (``retry_at`` None), or this worker lacks the endpoint's secret (due again at ``retry_at``)."""
 
     id: int
     delivered: bool
@@ -229,4 +230,6 @@ def settle(engine: Engine, owner: str, outcomes: Iterable[Outcome]) -> None:
                     values["state"] = DEAD
                 else:
                     values["due_at"] = to_db(outcome.retry_at)
+            elif outcome.retry_at is not None:
+                values["due_at"] = to_db(outcome.retry_at)
             connection.execute(update(_DELIVERIES).where(mine).values(**values))
