@@ -111,15 +111,31 @@ def test_a_name_is_taken_once(db_url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", [["add", "crm", "https://crm.example/", "--secret-env", "HOOK_SECRET"], ["list"], ["remove", "crm"]]
+    "command",
+    [
+        ["add", "crm", "https://crm.example/", "--secret-env", "HOOK_SECRET"],
+        ["list"],
+        ["enable", "crm"],
+        ["remove", "crm"],
+    ],
 )
 def test_endpoints_are_for_administrators(db_url: str, command: list[str]) -> None:
     """A person named with --as and no --admin is refused; with --admin it is allowed."""
     refused = _run(db_url, "--as", "bob", "endpoint", *command)
     assert refused.exit_code == 1
     assert "error[actor.not_allowed]" in refused.stderr
-    if command[0] != "remove":
+    if command[0] not in ("remove", "enable"):
         assert _run(db_url, "--as", "carol", "--admin", "endpoint", *command).exit_code == 0
+
+
+def test_enable_an_endpoint(db_url: str) -> None:
+    """`endpoint enable NAME` clears the disabled flag; an unknown name is endpoint.not_found."""
+    assert _run(db_url, "endpoint", "add", "crm", "https://crm.example/", "--secret-env", "HOOK_SECRET").exit_code == 0
+    enabled = _run(db_url, "endpoint", "enable", "crm")
+    assert (enabled.exit_code, enabled.stdout.strip()) == (0, "enabled endpoint crm")
+    missing = _run(db_url, "endpoint", "enable", "nobody")
+    assert missing.exit_code == 1
+    assert "error[endpoint.not_found]" in missing.stderr
 
 
 def test_the_secret_is_not_stored(db_url: str) -> None:

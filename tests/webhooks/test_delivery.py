@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import itertools
+import json
 import random
 import threading
 import time
@@ -12,7 +13,7 @@ import time
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from mentorflow import Actor, Mentorflow
+from mentorflow import Actor, EndpointNotFound, Mentorflow
 from mentorflow.webhooks import sending
 from tests.conftest import FakeClock, MakeMentorflow
 from tests.webhooks.receiver import Request, receiving
@@ -126,6 +127,26 @@ def test_gone_disables_the_endpoint(mf: Mentorflow, clock: FakeClock) -> None:
     assert len(receiver.requests) == 1
     (endpoint,) = mf.webhooks.list()
     assert (endpoint.disabled, endpoint.dead_letters) == (True, 0)
+
+
+def test_an_endpoint_enabled_again_gets_every_change_it_missed_in_order(mf: Mentorflow, clock: FakeClock) -> None:
+    """Disabled by 410, the endpoint's cursor waits: once enabled, the refused change and those committed while it
+    was disabled are all delivered, each relationship's in order, and nothing twice."""
+    answers = iter([410])
+    with receiving(lambda _r: next(answers, 200)) as receiver:
+        mf.webhooks.add("platform", receiver.url, secret_env=VARIABLE)
+        first = _start(mf)
+        mf.webhooks.deliver()
+        second = _start(mf, "cy")
+        mf.fire(first, "decline", actor="ann", reason="no time this month")
+        assert mf.webhooks.deliver().delivered == 0
+        assert mf.webhooks.enable("platform").disabled is False
+        assert mf.webhooks.deliver().delivered == 3
+    sent = [(json.loads(r.body)["relationship"], json.loads(r.body)["kind"]) for r in receiver.requests[1:]]
+    assert sorted(sent) == sorted([(first, "started"), (second, "started"), (first, "transitioned")])
+    assert sent.index((first, "started")) < sent.index((first, "transitioned"))
+    with pytest.raises(EndpointNotFound):
+        mf.webhooks.enable("nobody")
 
 
 def test_a_redirect_is_not_followed(mf: Mentorflow) -> None:

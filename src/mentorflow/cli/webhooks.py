@@ -68,6 +68,16 @@ def endpoint_remove(obj: Context, name: str) -> None:
     click.echo(f"removed endpoint {name}")
 
 
+@endpoint.command("enable")
+@click.argument("name")
+@pass_context
+def endpoint_enable(obj: Context, name: str) -> None:
+    """Deliver again to endpoint NAME after it answered 410 Gone: it gets every change it missed, in order."""
+    obj.require_administrator("endpoint enable")
+    obj.mf.webhooks.enable(name)
+    click.echo(f"enabled endpoint {name}")
+
+
 @cli.command()
 @click.option("--once", is_flag=True, help="Make one pass over what is due now, then exit.")
 @click.option(

@@ -112,6 +112,11 @@ class Webhooks:
         """Forget an endpoint and what it is still owed."""
         outbox.remove(self.engine, name)
 
+    def enable(self, name: str) -> Endpoint:
+        """Deliver again to an endpoint disabled by ``410 Gone``: every change it missed meanwhile is sent, in order."""
+        outbox.disable(self.engine, name, disabled=False)
+        return next(endpoint for endpoint in self.list() if endpoint.name == name)
+
     def deliver(self, *, once: bool = True, stop: threading.Event | None = None, poll: float = 1.0) -> Pass:
         """Deliver what is due: one pass (``once``), or until ``stop`` is set, waiting ``poll`` s when idle."""
         from mentorflow.webhooks.sending import client  # noqa: PLC0415 - httpx only when needed

@@ -28,7 +28,18 @@ from mentorflow.store import feed
 from mentorflow.store.db import Executor, read, to_db, translated, write
 from mentorflow.store.tables import DeliveryRow, EndpointRow
 
-__all__ = ["Claimed", "Outcome", "StoredEndpoint", "add", "claim", "endpoints", "enqueue", "remove", "settle"]
+__all__ = [
+    "Claimed",
+    "Outcome",
+    "StoredEndpoint",
+    "add",
+    "claim",
+    "disable",
+    "endpoints",
+    "enqueue",
+    "remove",
+    "settle",
+]
 
 _ENDPOINTS = cast("Table", EndpointRow.__table__)
 _DELIVERIES = cast("Table", DeliveryRow.__table__)
@@ -112,10 +123,13 @@ def endpoints(engine: Engine) -> list[StoredEndpoint]:
     ]
 
 
-def disable(engine: Engine, name: str) -> None:
-    """Stop delivering to an endpoint that answered ``410 Gone``; what it is owed stays queued."""
+def disable(engine: Engine, name: str, disabled: bool = True) -> None:
+    """Stop delivering to an endpoint that answered ``410 Gone`` (or, ``disabled`` False, start again); what it is
+    owed stays queued, and its cursor waits where it stopped, so that enabling it again loses no change."""
     with write(engine, None) as connection:
-        connection.execute(update(_ENDPOINTS).where(_ENDPOINTS.c.name == name).values(disabled=True))
+        changed = connection.execute(update(_ENDPOINTS).where(_ENDPOINTS.c.name == name).values(disabled=disabled))
+        if changed.rowcount == 0:
+            raise EndpointNotFound(f"no endpoint named {name!r}")
 
 
 def enqueue(engine: Engine, now: dt.datetime) -> int:
