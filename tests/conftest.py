@@ -21,10 +21,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.orm import Session
 
 from mentorflow import Mentorflow
 from mentorflow.definitions import Registry
 from mentorflow.demo import build_demo
+from mentorflow.store.records import RelationshipRecords, records
 
 POSTGRES_ENV = "MENTORFLOW_TEST_POSTGRES"
 GATES_DIR = Path(__file__).parent / "engine" / "workflows"
@@ -316,3 +318,10 @@ def demo(request: pytest.FixtureRequest, database: Database, mf: Mentorflow) -> 
     else:
         _copy_postgres(request.getfixturevalue("postgres_run"), request.getfixturevalue("_postgres_demo"))
     return mf
+
+
+def stored_records(mf: Mentorflow, rel_id: str) -> RelationshipRecords:
+    """One relationship's rows as `verify` reads them, for tests that forge or drop some before checking."""
+    with Session(mf.engine) as session:
+        [found] = [rows for rows in records(session) if rows.row.id == rel_id]
+    return found

@@ -29,7 +29,7 @@ from mentorflow.engine.requirements import GuardFunction
 from mentorflow.errors import InvalidInput
 from mentorflow.identifiers import Actor, check_identifier, check_person
 from mentorflow.keys import Keyring
-from mentorflow.store import heads, queries, repo, standings
+from mentorflow.store import heads, queries, records, repo, standings
 from mentorflow.store.definitions import definitions
 from mentorflow.types import (
     BrokenRelationship,
@@ -333,15 +333,15 @@ class Reads:
             definitions = None
             links = Links()
             found: dict[str, list[str]] = {}
-            for records in queries.records(reading):
+            for rows in records.records(reading):
                 checked += 1
-                events += len(records.events)
-                erased += erased_revisions(records)
-                links.add(records)
-                definitions = definitions or Definitions(records.bodies)
-                problem = check_relationship(records, self.keys, keyed_since, definitions)
+                events += len(rows.events)
+                erased += erased_revisions(rows)
+                links.add(rows)
+                definitions = definitions or Definitions(rows.bodies)
+                problem = check_relationship(rows, self.keys, keyed_since, definitions)
                 if problem is not None:
-                    found[records.row.id] = problem.problems
+                    found[rows.row.id] = problem.problems
             for relationship, lost in links.problems():
                 found.setdefault(relationship, []).append(lost)
         for relationship, lost_problems in since.items():

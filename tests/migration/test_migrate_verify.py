@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session
 from mentorflow import Mentorflow
 from mentorflow.audit.verify import check_relationship
 from mentorflow.canonical import GENESIS, canonical_json, event_hash
-from mentorflow.store import queries
 from mentorflow.store.db import from_db
-from mentorflow.store.queries import RelationshipRecords
+from mentorflow.store.records import RelationshipRecords
 from mentorflow.store.tables import EventRow, RelationshipRow
-from tests.conftest import FakeClock, MakeMentorflow
+from tests.conftest import FakeClock, MakeMentorflow, stored_records
 from tests.migration.support import ADMIN, PLAN, write_versions
 
 Edit = Callable[[list[dict[str, Any]]], None]
@@ -46,13 +45,6 @@ def moved(mf: Mentorflow, clock: FakeClock) -> str:
     return rel.id
 
 
-def _records(mf: Mentorflow, rel_id: str) -> RelationshipRecords:
-    with Session(mf.engine) as session:
-        [found] = [records for records in queries.records(session) if records.row.id == rel_id]
-        session.expunge_all()
-    return found
-
-
 def _fields(row: Any) -> dict[str, Any]:
     """A row's columns by name, whether verify reads Core rows or ORM objects."""
     if hasattr(row, "_asdict"):
@@ -73,7 +65,7 @@ def _forge(records: RelationshipRecords, edit: Edit) -> RelationshipRecords:
         fields = {"relationship_id": records.row.id, "seq": seq, "payload": canonical_json(event["payload"])}
         rows.append(SimpleNamespace(**{**original, **event, **fields, "hash": digest, "mac": None}))
         previous = digest
-    head: Any = SimpleNamespace(**{**_fields(records.row), "seq": len(rows), "last_hash": previous})
+    head = records.row._replace(seq=len(rows), last_hash=previous)
     return dataclasses.replace(records, row=head, events=rows)
 
 
@@ -86,7 +78,7 @@ def _migrated(events: list[dict[str, Any]]) -> dict[str, Any]:
 def test_a_migrated_relationship_verifies(mf: Mentorflow, moved: str) -> None:
     """The fire after the move is checked against version 2's transition from `active`."""
     assert mf.verify().ok
-    assert check_relationship(_records(mf, moved)) is None
+    assert check_relationship(stored_records(mf, moved)) is None
 
 
 def test_an_edited_migrated_event_breaks_the_chain(mf: Mentorflow, moved: str) -> None:
@@ -137,14 +129,14 @@ FORGERIES: list[tuple[Edit, str]] = [
 @pytest.mark.parametrize(("edit", "problem"), FORGERIES, ids=[edit.__name__ for edit, _ in FORGERIES])
 def test_a_forged_migration_fails_the_replay(mf: Mentorflow, moved: str, edit: Edit, problem: str) -> None:
     """A well-chained `migrated` event that the engine would not have written is caught."""
-    broken = check_relationship(_forge(_records(mf, moved), edit))
+    broken = check_relationship(_forge(stored_records(mf, moved), edit))
     assert broken is not None
     assert any(problem in text for text in broken.problems), broken.problems
 
 
 def test_the_row_must_end_on_the_definition_the_log_ends_on(mf: Mentorflow, moved: str) -> None:
     """Pointing the row back at version 1 by hand is reported."""
-    records = _records(mf, moved)
+    records = stored_records(mf, moved)
     start = json.loads(records.events[0].payload)["definition"]
     with mf.engine.begin() as connection:
         connection.execute(
@@ -156,7 +148,7 @@ def test_the_row_must_end_on_the_definition_the_log_ends_on(mf: Mentorflow, move
 
 def test_the_definitions_before_the_move_must_be_there(mf: Mentorflow, moved: str) -> None:
     """Without the body it started on (or the one it moved to), the relationship is reported, not crashed on."""
-    records = _records(mf, moved)
+    records = stored_records(mf, moved)
     start = json.loads(records.events[0].payload)["definition"]
     without_start = dataclasses.replace(records, bodies={k: v for k, v in records.bodies.items() if k != start})
     assert check_relationship(without_start) is not None
@@ -168,7 +160,7 @@ def test_a_definition_moved_through_must_be_there(mf: Mentorflow) -> None:
     rel = mf.start("circle", {"lead": "lee", "peer": ["pat"]}, actor=ADMIN, version=1)
     mf.migrate("circle", to_version=2)
     mf.migrate("circle", to_version=1)
-    records = _records(mf, rel.id)
+    records = stored_records(mf, rel.id)
     assert check_relationship(records) is None
     middle = json.loads(records.events[1].payload)["to_definition"]
     broken = check_relationship(

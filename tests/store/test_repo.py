@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from mentorflow import Actor, Mentorflow, NotFound
-from mentorflow.store import queries, repo
+from mentorflow.store import queries, records, repo
 from tests.content import valid
 
 ADMIN = Actor.admin("carol")
@@ -58,4 +58,4 @@ def test_bulk_snapshots_come_in_batches(mf: Mentorflow, two: list[str], monkeypa
     monkeypatch.setattr(queries, "BATCH", 1)
     with Session(mf.engine) as session:
         assert sorted(s.id for s in queries.load_snapshots(session, mf.bundles)) == sorted(two)
-        assert sorted(r.row.id for r in queries.records(session)) == sorted(two)
+        assert sorted(r.row.id for r in records.records(session)) == sorted(two)

@@ -6,19 +6,16 @@ import dataclasses
 import json
 import re
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
 from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.orm import Session
 
 from mentorflow import Actor, BrokenRelationship, CorruptDefinition, Mentorflow
 from mentorflow.audit.verify import check_relationship
 from mentorflow.canonical import GENESIS, canonical_json, event_hash
-from mentorflow.store import queries
 from mentorflow.store.db import from_db
-from mentorflow.store.queries import RelationshipRecords
+from mentorflow.store.records import RelationshipRecords
 from mentorflow.store.tables import (
     Definition,
     EventRow,
@@ -27,6 +24,7 @@ from mentorflow.store.tables import (
     RevisionRow,
     SignatureRow,
 )
+from tests.conftest import stored_records
 from tests.content import valid
 
 ADMIN = Actor.admin("carol")
@@ -239,13 +237,6 @@ def test_a_log_that_cannot_be_read_is_broken(
 Edit = Callable[[list[dict[str, Any]]], None]
 
 
-def _records(mf: Mentorflow, rel_id: str) -> RelationshipRecords:
-    with Session(mf.engine) as session:
-        [found] = [records for records in queries.records(session) if records.row.id == rel_id]
-        session.expunge_all()
-    return found
-
-
 def _forge(records: RelationshipRecords, edit: Edit) -> RelationshipRecords:
     """The same relationship with its events edited and the whole hash chain (and cached head) recomputed."""
     events = [{"kind": e.kind, "actor": e.actor, "at": e.at, "payload": json.loads(e.payload)} for e in records.events]
@@ -273,9 +264,9 @@ def _forge(records: RelationshipRecords, edit: Edit) -> RelationshipRecords:
             )
         )
         previous = digest
-    head = SimpleNamespace(**{**records.row._asdict(), "seq": len(rows), "last_hash": previous})
+    head = records.row._replace(seq=len(rows), last_hash=previous)
     # Plain objects with the same attributes stand in for the database's rows.
-    return dataclasses.replace(records, row=cast("Any", head), events=cast("Any", rows))
+    return dataclasses.replace(records, row=head, events=cast("Any", rows))
 
 
 def sign_an_old_revision(events: list[dict[str, Any]]) -> None:
@@ -312,7 +303,7 @@ def test_a_forged_but_well_chained_log_fails_the_replay(
     mf: Mentorflow, pair: tuple[str, str], edit: Edit, problem: str
 ) -> None:
     """Events that chain correctly but could not have happened are caught by replaying them."""
-    records = _records(mf, pair[0])
+    records = stored_records(mf, pair[0])
     assert check_relationship(records) is None
     broken = check_relationship(_forge(records, edit))
     assert broken is not None
@@ -321,7 +312,7 @@ def test_a_forged_but_well_chained_log_fails_the_replay(
 
 def test_a_relationship_without_its_definition_is_broken(mf: Mentorflow, pair: tuple[str, str]) -> None:
     """Should the definition row be gone, the relationship is reported rather than crashing verify."""
-    records = dataclasses.replace(_records(mf, pair[0]), definition_body=None)
+    records = dataclasses.replace(stored_records(mf, pair[0]), definition_body=None)
     assert check_relationship(records) == BrokenRelationship(
         relationship=pair[0], problems=["its definition is missing"]
     )

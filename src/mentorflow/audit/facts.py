@@ -30,7 +30,8 @@ from mentorflow.engine.requirements import GuardFunction
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.errors import MentorflowError
 from mentorflow.store.db import from_db
-from mentorflow.store.queries import ENTRY_KINDS, RelationshipRecords, override_from
+from mentorflow.store.queries import ENTRY_KINDS, override_from
+from mentorflow.store.records import RelationshipRecords
 from mentorflow.types import Override
 
 __all__ = ["Facts"]

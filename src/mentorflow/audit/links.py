@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import orjson
 
-from mentorflow.store.queries import RelationshipRecords
+from mentorflow.store.records import RelationshipRecords
 
 __all__ = ["Links"]
 

@@ -31,7 +31,7 @@ from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.errors import MentorflowError, UnknownTransition
 from mentorflow.keys import Keyring
 from mentorflow.store.db import from_db
-from mentorflow.store.queries import RelationshipRecords
+from mentorflow.store.records import RelationshipRecords
 from mentorflow.types import Blocker, BrokenRelationship
 
 __all__ = ["Definitions", "check_relationship", "erased_revisions"]

@@ -14,8 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import SimpleNamespace
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 
 from mentorflow.audit.verify import Definitions, check_relationship
 from mentorflow.canonical import canonical_json, sha256_hex
@@ -25,7 +24,14 @@ from mentorflow.keys import Keyring
 from mentorflow.lifecycle.archive import FORMAT, ArchiveCounts
 from mentorflow.store import Connection, archive
 from mentorflow.store.db import to_db
-from mentorflow.store.queries import RelationshipRecords
+from mentorflow.store.records import (
+    EventRecord,
+    ParticipantRecord,
+    RelationshipRecord,
+    RelationshipRecords,
+    RevisionRecord,
+    SignatureRecord,
+)
 
 __all__ = ["MAX_LINE", "MOST_PROBLEMS", "load"]
 
@@ -194,25 +200,27 @@ class _Relationship:
 
     def records(self, bodies: dict[str, str], names: dict[str, tuple[str, int, str]]) -> RelationshipRecords:
         """The relationship as ``verify`` reads a stored one; revisions get ids of their own, for signatures."""
-        row = SimpleNamespace(**self.row, standing_seq=None)
-        revisions = [SimpleNamespace(id=index, **values) for index, values in enumerate(self.revisions, start=1)]
+        row = RelationshipRecord(**self.row)
+        revisions = [RevisionRecord(id=index, **values) for index, values in enumerate(self.revisions, start=1)]
         by_key = {(r.slot, r.item, r.number): r.id for r in revisions}
         signatures = [
-            SimpleNamespace(
+            SignatureRecord(
+                id=index,
                 revision_id=by_key.get((s["b_slot"], s["b_item"], s["b_number"]), 0),
+                relationship_id=s["b_relationship"],
                 person=s["person"],
                 role=s["role"],
                 content_hash=s["content_hash"],
                 signed_at=s["signed_at"],
             )
-            for s in self.signatures
+            for index, s in enumerate(self.signatures, start=1)
         ]
         records = RelationshipRecords(
-            cast("Any", row),
-            events=[cast("Any", SimpleNamespace(**event)) for event in self.events],
-            participants=[cast("Any", SimpleNamespace(**person)) for person in self.participants],
-            revisions=cast("Any", revisions),
-            signatures=cast("Any", signatures),
+            row,
+            events=[EventRecord(**event) for event in self.events],
+            participants=[ParticipantRecord(**person) for person in self.participants],
+            revisions=revisions,
+            signatures=signatures,
         )
         records.definition_body = bodies.get(row.definition_hash)
         records.definition = names.get(row.definition_hash)

@@ -20,7 +20,6 @@ from mentorflow.store.tables import (
     Definition,
     EventRow,
     ParticipantRow,
-    PhaseStayRow,
     RelationshipRow,
     RevisionRow,
     SignatureRow,
@@ -28,7 +27,6 @@ from mentorflow.store.tables import (
 from mentorflow.types import Override
 
 __all__ = [
-    "RelationshipRecords",
     "StoredRevision",
     "due_candidates",
     "events_until",
@@ -42,7 +40,6 @@ __all__ = [
     "person_latest_event_at",
     "person_snapshots",
     "programs",
-    "records",
     "revisions_of",
     "roles_held",
     "state_entries",
@@ -108,59 +105,6 @@ def due_candidates(session: Session, bundles: Bundles, now: dt.datetime) -> list
                 .order_by(RelationshipRow.id)
             )
     return list(dict.fromkeys(ids))
-
-
-@dataclass
-class RelationshipRecords:
-    """Every row that belongs to one relationship, as verification needs them (Core rows, read by attribute)."""
-
-    row: Row[Any]
-    events: list[Row[Any]] = field(default_factory=list)
-    participants: list[Row[Any]] = field(default_factory=list)
-    revisions: list[Row[Any]] = field(default_factory=list)
-    signatures: list[Row[Any]] = field(default_factory=list)
-    definition_body: str | None = None
-    bodies: dict[str, str] = field(default_factory=dict)
-    """Every stored definition's body by hash (shared): the ones a migrated relationship ran on before."""
-    definition: tuple[str, int, str] | None = None
-    """The stored (workflow, version, title) of the definition the relationship is pinned to."""
-    stays: list[Row[Any]] = field(default_factory=list)
-
-
-_OWNED = (
-    ("events", EventRow.__table__, ("relationship_id", "seq")),
-    ("participants", ParticipantRow.__table__, ("id",)),
-    ("revisions", RevisionRow.__table__, ("id",)),
-    ("signatures", SignatureRow.__table__, ("id",)),
-    ("stays", PhaseStayRow.__table__, ("id",)),
-)
-"""The tables whose rows belong to one relationship: where ``RelationshipRecords`` keeps them, and their order."""
-
-
-def records(session: Session) -> Iterator[RelationshipRecords]:
-    """Every relationship with all its rows, in batches of ``BATCH`` relationships (one query per table)."""
-    connection = session.connection()
-    relationships = RelationshipRow.__table__
-    ids = list(connection.execute(select(relationships.c.id).order_by(relationships.c.id)).scalars())
-    definitions = Definition.__table__
-    stored = connection.execute(select(definitions)).all()
-    bodies = {row.hash: row.body for row in stored}
-    names = {row.hash: (row.workflow, row.version, row.title) for row in stored}
-    for start in range(0, len(ids), BATCH):
-        batch = ids[start : start + BATCH]
-        found = {
-            row.id: RelationshipRecords(row)
-            for row in connection.execute(select(relationships).where(relationships.c.id.in_(batch)))
-        }
-        for name, table, order in _OWNED:
-            query = select(table).where(table.c.relationship_id.in_(batch)).order_by(*(table.c[c] for c in order))
-            for owned in connection.execute(query).all():
-                getattr(found[owned.relationship_id], name).append(owned)
-        for rel_id in batch:
-            found[rel_id].definition_body = bodies.get(found[rel_id].row.definition_hash)
-            found[rel_id].definition = names.get(found[rel_id].row.definition_hash)
-            found[rel_id].bodies = bodies
-            yield found[rel_id]
 
 
 ENTRY_KINDS = ("started", "transitioned", "overridden", "migrated")
