@@ -78,6 +78,8 @@ def _lines(source: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
             value = json.loads(text)
         except ValueError:
             raise _Bad(f"line {number} is not JSON") from None
+        except RecursionError:
+            raise _Bad(f"line {number} nests deeper than JSON can be read here") from None
         if not isinstance(value, dict) or (len(value) != 1 and "mentorflow_export" not in value):
             raise _Bad(f"line {number} is not an archive record")
         yield number, value
