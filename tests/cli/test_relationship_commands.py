@@ -138,6 +138,7 @@ def test_submit_from_a_yaml_file(run: Invoke, wf: list[str], rel: str, tmp_path:
         (["--json", "{not json"], "input.invalid"),
         (["--json", '{"text": 5, "colour": 1}'], "artifact.invalid"),
         (["--json", '["a list"]'], "artifact.invalid"),
+        (["--json", "[" * 5000 + "]" * 5000], "artifact.too_large"),
     ],
 )
 def test_submit_refuses_bad_content(run: Invoke, wf: list[str], rel: str, args: list[str], code: str) -> None:

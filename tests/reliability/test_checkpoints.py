@@ -171,6 +171,12 @@ def test_an_edited_checkpoint_is_refused(mf: Mentorflow, change: object, message
         parse(json.dumps(written))
 
 
+def test_a_checkpoint_nested_past_the_json_reader_is_refused() -> None:
+    """JSON nested deeper than the reader's recursion is not a checkpoint: refused, never an internal error."""
+    with pytest.raises(CheckpointInvalid, match="is not a mentorflow checkpoint"):
+        parse('{"heads": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+
 def test_bad_checkpoint_files_exit_1(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A missing, unreadable, non-JSON or oversized file is a clear error, never a crash."""
     _populate(database.url)

@@ -51,7 +51,7 @@ def parse(text: str, source: str = "the checkpoint", keys: Keyring | None = None
     it and this reader are keyed, its MAC verifies under one of ``keys``."""
     try:
         checkpoint = Checkpoint.model_validate(json.loads(text))
-    except (ValueError, ValidationError) as exc:
+    except (ValueError, ValidationError, RecursionError) as exc:  # RecursionError: nested past the JSON reader
         first = exc.errors()[0] if isinstance(exc, ValidationError) else None
         where = "" if first is None else " (at " + ".".join(str(part) for part in first["loc"]) + ")"
         raise CheckpointInvalid(f"{source} is not a mentorflow checkpoint{where}", hint=HINT) from None

@@ -10,7 +10,7 @@ import click
 
 from mentorflow.cli.app import Context, cli, format_option, pass_context
 from mentorflow.cli.output import emit_json, render_csv, render_table
-from mentorflow.errors import DefinitionError, InputTooLarge, InvalidInput
+from mentorflow.errors import ArtifactTooLarge, DefinitionError, InputTooLarge, InvalidInput
 
 if TYPE_CHECKING:
     from mentorflow.identifiers import Actor
@@ -129,6 +129,10 @@ def _read_content(file: Path | None, text: str | None) -> Any:
             return json.loads(text)
         except ValueError as exc:
             raise InvalidInput(f"--json is not valid JSON: {exc}", hint="Quote the JSON for your shell.") from None
+        except RecursionError:
+            raise ArtifactTooLarge(
+                "--json nests far deeper than content may (64 levels)", hint="Submit a flatter document."
+            ) from None
     assert file is not None  # noqa: S101 - checked above
     from mentorflow.definitions.yamlsafe import MAX_BYTES, read_file  # noqa: PLC0415
 
