@@ -18,9 +18,13 @@ from typing import Any
 __all__ = ["GENESIS", "canonical_json", "event_hash", "event_hash_of_text", "sha256_hex"]
 
 
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+"""One encoder for every call: ``json.dumps`` with options builds a new ``JSONEncoder`` each time it is called."""
+
+
 def canonical_json(value: Any) -> str:
     """The one JSON spelling of ``value``: sorted keys, compact separators, no NaN."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _ENCODE(value)
 
 
 def sha256_hex(text: str) -> str:
