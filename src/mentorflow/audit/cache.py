@@ -82,8 +82,8 @@ def encode_standing(
     }
 
 
-def _compact(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+_compact = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+"""The cache's one spelling, with one encoder for every call (``json.dumps`` with options builds one each time)."""
 
 
 def _utc(stored: dt.datetime | str) -> dt.datetime:
