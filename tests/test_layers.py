@@ -58,7 +58,7 @@ ALLOWED = {
     "cli": {"errors"},
 }
 THIRD_PARTY_HOMES = {
-    "sqlalchemy": {"store", "webhooks"},
+    "sqlalchemy": {"store"},
     "alembic": {"store"},
     "transitions": {"engine"},
     "click": {"cli"},

@@ -12,10 +12,11 @@ from sqlalchemy import func, select, text
 
 from mentorflow import Mentorflow
 from mentorflow.errors import ImportRefused, NotFound
+from mentorflow.lifecycle import loading
 from mentorflow.store.tables import EventRow, RelationshipRow
 from tests.conftest import FakeClock, MakeMentorflow
 from tests.content import valid
-from tests.lifecycle.support import archive_of, body, fresh_sqlite, load, play
+from tests.lifecycle.support import ADMIN, archive_of, body, fresh_sqlite, load, play
 
 
 def _rows(mf: Mentorflow) -> tuple[int, int]:
@@ -151,6 +152,15 @@ def test_ids_already_present_refuse_the_whole_archive(mf: Mentorflow, clock: Fak
     with pytest.raises(ImportRefused, match="relationship dyad already exists") as refused:
         load(mf, archive_of(mf))
     assert _rows(mf) == before
+    assert "a database that does not hold these relationships" in str(refused.value.hint)
+
+
+def test_more_ids_present_than_a_refusal_names_still_get_the_hint_for_ids_present(mf: Mentorflow) -> None:
+    """Past the problems a refusal names, the hint still says where to import instead: it was only ids present."""
+    for number in range(loading.MOST_PROBLEMS + 1):
+        mf.start("micro-mentoring", {"mentor": "ann", "mentee": f"m{number}"}, actor=ADMIN, id=f"ask-{number}")
+    with pytest.raises(ImportRefused, match="stopped reading after") as refused:
+        load(mf, archive_of(mf))
     assert "a database that does not hold these relationships" in str(refused.value.hint)
 
 

@@ -40,7 +40,6 @@ MAX_LINE = 16 * 1024 * 1024
 MOST_PROBLEMS = 20
 """How many problems a refusal names before it stops reading."""
 _HINT = "Import an archive written by `mentorflow export`, unchanged; nothing was imported."
-_PRESENT = " already exists in this database"
 _PRESENT_HINT = (
     "Import into a database that does not hold these relationships (a new one: `mentorflow --db URL init`), "
     "or export without them (`export --relationship ID...`); nothing was imported."
@@ -51,11 +50,10 @@ class _Bad(ValueError):
     """A line that is not what an archive holds there."""
 
 
-def _refused(problems: list[str], where: str) -> ImportRefused:
+def _refused(problems: list[str], where: str, *, only_present: bool) -> ImportRefused:
     shown = "\n".join(f"  - {problem}" for problem in problems)
-    present = all(problem.endswith(_PRESENT) for problem in problems)
     return ImportRefused(
-        f"{where} was refused, and nothing was imported:\n{shown}", hint=_PRESENT_HINT if present else _HINT
+        f"{where} was refused, and nothing was imported:\n{shown}", hint=_PRESENT_HINT if only_present else _HINT
     )
 
 
@@ -261,6 +259,8 @@ class _Loader:
         self.connection = connection
         self.keys = keys
         self.problems: list[str] = []
+        self.present = 0
+        """How many of the problems are relationships already in the database."""
         self.stored = archive.stored_definitions(connection)
         self.bodies: dict[str, str] = {}
         self.names: dict[str, tuple[str, int, str]] = {}
@@ -316,7 +316,8 @@ class _Loader:
         page, self.page = self.page, []
         taken = archive.present(self.connection, [found.row["id"] for found in page])
         for rel_id in taken:
-            self.problem(f"relationship {rel_id}{_PRESENT}")
+            self.present += 1
+            self.problem(f"relationship {rel_id} already exists in this database")
         if self.problems:
             return
         archive.insert_definitions(self.connection, self.new_definitions)
@@ -339,14 +340,16 @@ def load(connection: Connection, source: TextIO, keys: Keyring | None, where: st
     """Load the archive ``source`` through ``connection`` (inside the caller's transaction, which a refusal must
     roll back: ``ImportRefused`` is raised only after every check it names)."""
     loader = _Loader(connection, keys)
+    stopped = []
     try:
         _read(loader, _lines(source))
     except _Bad as exc:
         loader.problems.append(str(exc))
     except _Full:
-        loader.problems.append(f"(stopped reading after {MOST_PROBLEMS} problems)")
+        stopped.append(f"(stopped reading after {MOST_PROBLEMS} problems)")
     if loader.problems:
-        raise _refused(loader.problems, where)
+        only_present = loader.present == len(loader.problems)
+        raise _refused(loader.problems + stopped, where, only_present=only_present)
     return ArchiveCounts(relationships=loader.relationships, events=loader.events, definitions=len(loader.names))
 
 

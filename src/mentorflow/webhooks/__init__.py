@@ -2,8 +2,8 @@
 
 Why a package of its own: delivery is a worker beside the library, with an HTTP client the rest of mentorflow
 never needs (httpx is imported here only, and only when a worker sends). ``Mentorflow.webhooks`` returns a
-``Webhooks``; the CLI's ``endpoint`` and ``deliver`` commands call it. The outbox (``outbox``) keeps every decision
-in the database, so that workers may be killed and may run side by side; ``sending`` signs and posts.
+``Webhooks``; the CLI's ``endpoint`` and ``deliver`` commands call it. The outbox (``store.outbox``) keeps every
+decision in the database, so that workers may be killed and may run side by side; ``sending`` signs and posts.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ from pydantic import BaseModel, ConfigDict
 from mentorflow.errors import EndpointSecretInvalid, InvalidInput
 from mentorflow.identifiers import check_identifier
 from mentorflow.logs import Log
-from mentorflow.webhooks import outbox
+from mentorflow.store import outbox
 
 if TYPE_CHECKING:
     import httpx
-    from sqlalchemy import Engine
+
+    from mentorflow.store import Engine
 
 __all__ = ["Endpoint", "Pass", "Webhooks"]
 
