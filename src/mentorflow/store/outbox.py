@@ -34,10 +34,10 @@ __all__ = [
     "StoredEndpoint",
     "add",
     "claim",
-    "disable",
     "endpoints",
     "enqueue",
     "remove",
+    "set_disabled",
     "settle",
 ]
 
@@ -123,9 +123,9 @@ def endpoints(engine: Engine) -> list[StoredEndpoint]:
     ]
 
 
-def disable(engine: Engine, name: str, disabled: bool = True) -> None:
-    """Stop delivering to an endpoint that answered ``410 Gone`` (or, ``disabled`` False, start again); what it is
-    owed stays queued, and its cursor waits where it stopped, so that enabling it again loses no change."""
+def set_disabled(engine: Engine, name: str, *, disabled: bool) -> None:
+    """Stop delivering to an endpoint (it answered ``410 Gone``), or start again; what it is owed stays queued and
+    its cursor waits where it stopped, so that enabling it again loses no change."""
     with write(engine, None) as connection:
         changed = connection.execute(update(_ENDPOINTS).where(_ENDPOINTS.c.name == name).values(disabled=disabled))
         if changed.rowcount == 0:

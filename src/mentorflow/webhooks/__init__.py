@@ -115,7 +115,7 @@ class Webhooks:
 
     def enable(self, name: str) -> Endpoint:
         """Deliver again to an endpoint disabled by ``410 Gone``: every change it missed meanwhile is sent, in order."""
-        outbox.disable(self.engine, name, disabled=False)
+        outbox.set_disabled(self.engine, name, disabled=False)
         return next(endpoint for endpoint in self.list() if endpoint.name == name)
 
     def deliver(self, *, once: bool = True, stop: threading.Event | None = None, poll: float = 1.0) -> Pass:
@@ -142,7 +142,7 @@ class Webhooks:
         outcomes = list(results)
         gone = sorted({c.endpoint for c, o in zip(claimed, outcomes, strict=True) if not o.counted and not o.retry_at})
         for name in gone:
-            outbox.disable(self.engine, name)
+            outbox.set_disabled(self.engine, name, disabled=True)
             _log.info("webhook_endpoint_gone", endpoint=name)
         outbox.settle(self.engine, owner, outcomes)
         done.delivered += sum(o.delivered for o in outcomes)
