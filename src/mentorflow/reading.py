@@ -330,6 +330,7 @@ class Reads:
             for relationship, lost in problems_since(reading, checkpoint) if checkpoint else ():
                 since.setdefault(relationship, []).append(lost)
             keyed, keyed_since = heads.keyed(reading)
+            unknown = [key for key in heads.key_ids(reading) if not self.keys.knows(key)] if self.keys and keyed else []
             definitions = None
             links = Links()
             found: dict[str, list[str]] = {}
@@ -353,6 +354,7 @@ class Reads:
             events=events,
             broken=broken,
             keyed=keyed,
+            unknown_keys=unknown,
             key_checked=self.keys is not None,
             erased=erased,
         )

@@ -338,6 +338,9 @@ class VerifyReport(_Frozen):
     """Whether a key was given, so that every MAC was checked and events without one were judged."""
     erased: int = 0
     """How many revisions an ``erase`` blanked, as their ``erased`` events record: not tampering."""
+    unknown_keys: list[str] = []
+    """The ids of keys the log is signed with that the key given does not hold: a wrong or incomplete
+    ``MENTORFLOW_KEY`` (a rotation that dropped the old key), not tampering."""
 
 
 class WorkflowInfo(_Frozen):

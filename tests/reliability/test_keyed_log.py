@@ -161,8 +161,11 @@ def test_rotation_keeps_old_events_verifying(db_url: str, clock: FakeClock) -> N
             ids = connection.execute(select(EventRow.key_id, func.count()).group_by(EventRow.key_id)).all()
         assert dict(ids) == {key_id(KEY): 3, key_id(NEW_KEY): 1}
         assert rotated.verify().ok
-        [broken] = only_new.verify().broken
+        assert rotated.verify().unknown_keys == []
+        report = only_new.verify()
+        [broken] = report.broken
         assert all("not in the keyring" in problem for problem in broken.problems)
+        assert report.unknown_keys == [key_id(KEY)]
     finally:
         for mf in (old, rotated, only_new):
             mf.engine.dispose()
@@ -221,3 +224,17 @@ def test_verify_says_whether_the_log_is_keyed(database: Database, monkeypatch: p
     assert "keyed: every MAC checked; 3 events from before the key carry none" in checked.stdout
     unchecked = runner.invoke(cli, ["--db", database.url, "verify"])
     assert "keyed log, but no key given: MACs not checked" in unchecked.stdout
+
+
+def test_verify_with_a_wrong_key_says_so_rather_than_to_restore(database: Database) -> None:
+    """Every event signed with a key the given one is not: the hint names the key to give, not a backup."""
+    mf = Mentorflow(database.url, key=KEY)
+    try:
+        _pair(mf)
+    finally:
+        mf.engine.dispose()
+    result = CliRunner().invoke(cli, ["--db", database.url, "verify"], env={ENV: NEW_KEY})
+    assert result.exit_code == 1
+    assert f"hint: The log is signed with key {key_id(KEY)}, which MENTORFLOW_KEY does not hold" in result.stderr
+    unkeyed = CliRunner().invoke(cli, ["--db", database.url, "verify"], env={ENV: ""})
+    assert unkeyed.exit_code == 0

@@ -47,9 +47,14 @@ def verify(obj: Context, checkpoint_file: Path | None, output_format: str) -> No
                 click.echo(f"  - {problem}")
     if not report.ok:
         names = ", ".join(broken.relationship for broken in report.broken)
+        hint = "Restore these relationships from a backup; the log shows where they diverge."
+        if report.unknown_keys:
+            hint = (
+                f"The log is signed with key {', '.join(report.unknown_keys)}, which MENTORFLOW_KEY does not hold: "
+                "give the key it was written with (after a rotation, NEW,OLD) before restoring anything."
+            )
         raise BrokenChain(
-            f"{len(report.broken)} of {report.checked} relationships failed verification: {names}",
-            hint="Restore these relationships from a backup; the log shows where they diverge.",
+            f"{len(report.broken)} of {report.checked} relationships failed verification: {names}", hint=hint
         )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from mentorflow.store.db import from_db
 from mentorflow.store.tables import EventRow
 
-__all__ = ["event_count", "hashes_at", "heads", "keyed"]
+__all__ = ["event_count", "hashes_at", "heads", "key_ids", "keyed"]
 
 BATCH = 500
 """Positions asked for per query: small enough for any backend's limit on bound parameters."""
@@ -53,6 +53,13 @@ def keyed(session: Session) -> tuple[int, dt.datetime | None]:
         .one()
     )
     return count, None if first is None else from_db(first)
+
+
+def key_ids(session: Session) -> list[str]:
+    """The ids of the keys the log's MACs were made with, sorted."""
+    events = EventRow.__table__
+    query = select(events.c.key_id).where(events.c.key_id.is_not(None)).distinct().order_by(events.c.key_id)
+    return list(session.connection().execute(query).scalars())
 
 
 def hashes_at(session: Session, positions: Iterable[tuple[str, int]]) -> Iterator[tuple[str, int, str]]:
