@@ -331,7 +331,7 @@ def test_audit_filters(run: Invoke, wf: list[str], rel: str) -> None:
 
 def test_verify_ok_and_json(run: Invoke, wf: list[str], rel: str) -> None:
     """`verify` passes on an untouched database."""
-    assert run(*wf, "verify").stdout.startswith("ok: 1 relationships")
+    assert run(*wf, "verify").stdout.startswith("ok: 1 relationship,")
     assert as_json(run(*wf, "verify", "--format", "json"))["ok"] is True
 
 

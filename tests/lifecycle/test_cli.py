@@ -34,7 +34,7 @@ def test_export_to_stdout_and_to_a_file_then_import(
     assert json.loads(printed.stdout.splitlines()[0])["relationships"] == 1
     written = _run(source, "export", "--relationship", "dyad", "--output", str(tmp_path / "a.jsonl"))
     assert written.exit_code == 0
-    assert "exported 1 relationships" in written.stderr
+    assert "exported 1 relationship," in written.stderr
     assert body((tmp_path / "a.jsonl").read_text(encoding="utf-8")) == body(printed.stdout)
     target = fresh_sqlite(make_mf, sqlite_template, tmp_path / "target.db")
     loaded = _run(target, "import", str(tmp_path / "a.jsonl"), "--format", "json")

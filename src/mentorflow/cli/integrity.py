@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from mentorflow.cli.app import Context, cli, format_option, pass_context
-from mentorflow.cli.output import emit_json
+from mentorflow.cli.output import counted, emit_json
 from mentorflow.errors import BrokenChain, CheckpointInvalid, InputTooLarge
 
 __all__ = ["checkpoint", "verify"]
@@ -36,10 +36,11 @@ def verify(obj: Context, checkpoint_file: Path | None, output_format: str) -> No
         emit_json(report.model_dump(mode="json"))
     elif report.ok:
         since = "" if checkpoint is None else f", nothing lost since the checkpoint of {checkpoint.at.isoformat()}"
-        click.echo(f"ok: {report.checked} relationships, {report.events} events verified{since}")
+        click.echo(f"ok: {counted(report.checked, 'relationship')}, {counted(report.events, 'event')} verified{since}")
         click.echo(_key_note(report.keyed, report.events, key_checked=report.key_checked))
         if report.erased:
-            click.echo(f"erased: {report.erased} revisions blanked by `erase`, as their events record (not tampering)")
+            blanked = counted(report.erased, "revision")
+            click.echo(f"erased: {blanked} blanked by `erase`, as their events record (not tampering)")
     else:
         for broken in report.broken:
             click.echo(f"{broken.relationship}:")

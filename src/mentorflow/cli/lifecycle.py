@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from mentorflow.cli.app import Context, cli, format_option, pass_context
-from mentorflow.cli.output import emit_json
+from mentorflow.cli.output import counted, emit_json
 from mentorflow.errors import ImportRefused
 
 __all__ = ["erase", "export", "import_"]
@@ -46,7 +46,10 @@ def export(obj: Context, relationships: tuple[str, ...], output: Path | None) ->
         partial.replace(output)  # a reader never sees half an archive
     finally:
         partial.unlink(missing_ok=True)
-    click.echo(f"exported {counts.relationships} relationships, {counts.events} events to {output}", err=True)
+    click.echo(
+        f"exported {counted(counts.relationships, 'relationship')}, {counted(counts.events, 'event')} to {output}",
+        err=True,
+    )
 
 
 @cli.command("import")
@@ -68,7 +71,8 @@ def import_(obj: Context, archive: Path, output_format: str) -> None:
         emit_json(counts.model_dump(mode="json"))
         return
     click.echo(
-        f"imported {counts.relationships} relationships, {counts.events} events, {counts.definitions} definitions"
+        f"imported {counted(counts.relationships, 'relationship')}, {counted(counts.events, 'event')}, "
+        f"{counted(counts.definitions, 'definition')}"
     )
 
 
@@ -85,4 +89,7 @@ def erase(obj: Context, person: str, reason: str, output_format: str) -> None:
     if output_format == "json":
         emit_json(result.model_dump(mode="json"))
         return
-    click.echo(f"erased {result.revisions} revisions of {person} in {len(result.relationships)} relationships")
+    click.echo(
+        f"erased {counted(result.revisions, 'revision')} of {person} "
+        f"in {counted(len(result.relationships), 'relationship')}"
+    )

@@ -16,7 +16,12 @@ import click
 
 from mentorflow.errors import Blocked, DefinitionError, MentorflowError
 
-__all__ = ["abbreviate", "emit_json", "print_error", "render_csv", "render_table"]
+__all__ = ["abbreviate", "counted", "emit_json", "print_error", "render_csv", "render_table"]
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 relationship``, ``2 relationships``: a count with its noun (nouns that take a plain ``s``)."""
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def emit_json(value: Any) -> None:
