@@ -329,8 +329,8 @@ class Reads:
             since: dict[str, list[str]] = {}
             for relationship, lost in problems_since(reading, checkpoint) if checkpoint else ():
                 since.setdefault(relationship, []).append(lost)
-            keyed, keyed_since = heads.keyed(reading)
-            unknown = [key for key in heads.key_ids(reading) if not self.keys.knows(key)] if self.keys and keyed else []
+            keyed, keyed_since, key_ids = heads.keyed(reading)
+            unknown = [key for key in key_ids if not self.keys.knows(key)] if self.keys else []
             definitions = None
             links = Links()
             found: dict[str, list[str]] = {}

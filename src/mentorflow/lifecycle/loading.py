@@ -340,16 +340,18 @@ def load(connection: Connection, source: TextIO, keys: Keyring | None, where: st
     """Load the archive ``source`` through ``connection`` (inside the caller's transaction, which a refusal must
     roll back: ``ImportRefused`` is raised only after every check it names)."""
     loader = _Loader(connection, keys)
-    stopped = []
+    full = False
     try:
         _read(loader, _lines(source))
     except _Bad as exc:
         loader.problems.append(str(exc))
     except _Full:
-        stopped.append(f"(stopped reading after {MOST_PROBLEMS} problems)")
+        full = True
     if loader.problems:
         only_present = loader.present == len(loader.problems)
-        raise _refused(loader.problems + stopped, where, only_present=only_present)
+        if full:
+            loader.problems.append(f"(stopped reading after {MOST_PROBLEMS} problems)")
+        raise _refused(loader.problems, where, only_present=only_present)
     return ArchiveCounts(relationships=loader.relationships, events=loader.events, definitions=len(loader.names))
 
 

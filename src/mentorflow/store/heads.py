@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from mentorflow.store.db import from_db
 from mentorflow.store.tables import EventRow
 
-__all__ = ["event_count", "hashes_at", "heads", "key_ids", "keyed"]
+__all__ = ["event_count", "hashes_at", "heads", "keyed"]
 
 BATCH = 500
 """Positions asked for per query: small enough for any backend's limit on bound parameters."""
@@ -44,22 +44,19 @@ def event_count(session: Session) -> int:
     return session.connection().execute(select(func.count()).select_from(EventRow.__table__)).scalar_one()
 
 
-def keyed(session: Session) -> tuple[int, dt.datetime | None]:
-    """How many events carry a MAC, and when the first of them was written (None if none does)."""
+def keyed(session: Session) -> tuple[int, dt.datetime | None, list[str]]:
+    """How many events carry a MAC, when the first of them was written (None if none does), and the ids of the keys
+    that made them, sorted: one pass over the keyed events."""
     events = EventRow.__table__
-    count, first = (
-        session.connection()
-        .execute(select(func.count(), func.min(events.c.at)).where(events.c.key_id.is_not(None)))
-        .one()
+    query = (
+        select(events.c.key_id, func.count(), func.min(events.c.at))
+        .where(events.c.key_id.is_not(None))
+        .group_by(events.c.key_id)
+        .order_by(events.c.key_id)
     )
-    return count, None if first is None else from_db(first)
-
-
-def key_ids(session: Session) -> list[str]:
-    """The ids of the keys the log's MACs were made with, sorted."""
-    events = EventRow.__table__
-    query = select(events.c.key_id).where(events.c.key_id.is_not(None)).distinct().order_by(events.c.key_id)
-    return list(session.connection().execute(query).scalars())
+    by_key = session.connection().execute(query).all()
+    first = min((at for _, _, at in by_key), default=None)
+    return sum(count for _, count, _ in by_key), None if first is None else from_db(first), [k for k, _, _ in by_key]
 
 
 def hashes_at(session: Session, positions: Iterable[tuple[str, int]]) -> Iterator[tuple[str, int, str]]:

@@ -79,6 +79,11 @@ class Outcome:
     error: str | None = None
     counted: bool = True
 
+    @property
+    def gone(self) -> bool:
+        """Given back because the endpoint answered 410: it is to be disabled."""
+        return not self.counted and self.retry_at is None
+
 
 def add(engine: Engine, name: str, url: str, kinds: Sequence[str], secret_env: str, now: dt.datetime) -> None:
     """Register an endpoint that will receive the changes committed from now on."""

@@ -148,15 +148,6 @@ def _table(mapped: type[Any]) -> Table:
 
 _Make = Callable[[Iterable[Any]], Any]
 
-RECORDS: tuple[tuple[tuple[str, ...], Table], ...] = (
-    (RelationshipRecord._fields, _table(RelationshipRow)),
-    (EventRecord._fields, _table(EventRow)),
-    (ParticipantRecord._fields, _table(ParticipantRow)),
-    (RevisionRecord._fields, _table(RevisionRow)),
-    (SignatureRecord._fields, _table(SignatureRow)),
-    (PhaseStayRecord._fields, _table(PhaseStayRow)),
-)
-"""Each record's fields with the table they are read from."""
 
 _OWNED: tuple[tuple[str, _Make, tuple[str, ...], Table, tuple[str, ...]], ...] = (
     ("events", EventRecord._make, EventRecord._fields, _table(EventRow), ("relationship_id", "seq")),
@@ -166,6 +157,12 @@ _OWNED: tuple[tuple[str, _Make, tuple[str, ...], Table, tuple[str, ...]], ...] =
     ("stays", PhaseStayRecord._make, PhaseStayRecord._fields, _table(PhaseStayRow), ("id",)),
 )
 """The tables whose rows belong to one relationship: where ``RelationshipRecords`` keeps them, and their order."""
+
+RECORDS: tuple[tuple[tuple[str, ...], Table], ...] = (
+    (RelationshipRecord._fields, _table(RelationshipRow)),
+    *((fields, table) for _, _, fields, table, _ in _OWNED),
+)
+"""Each record's fields with the table they are read from."""
 
 
 def _select(fields: tuple[str, ...], table: Table) -> Select[Any]:

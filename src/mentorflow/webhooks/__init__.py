@@ -100,6 +100,9 @@ class Webhooks:
         check_url(url)
         load_secret(secret_env)
         outbox.add(self.engine, name, url, sorted(set(kinds)), secret_env, self.clock())
+        return self._endpoint(name)
+
+    def _endpoint(self, name: str) -> Endpoint:
         return next(endpoint for endpoint in self.list() if endpoint.name == name)
 
     def list(self) -> builtins.list[Endpoint]:
@@ -116,7 +119,7 @@ class Webhooks:
     def enable(self, name: str) -> Endpoint:
         """Deliver again to an endpoint disabled by ``410 Gone``: every change it missed meanwhile is sent, in order."""
         outbox.set_disabled(self.engine, name, disabled=False)
-        return next(endpoint for endpoint in self.list() if endpoint.name == name)
+        return self._endpoint(name)
 
     def deliver(self, *, once: bool = True, stop: threading.Event | None = None, poll: float = 1.0) -> Pass:
         """Deliver what is due: one pass (``once``), or until ``stop`` is set, waiting ``poll`` s when idle."""
@@ -140,7 +143,7 @@ class Webhooks:
         self, owner: str, claimed: builtins.list[outbox.Claimed], results: Iterable[outbox.Outcome], done: Pass
     ) -> None:
         outcomes = list(results)
-        gone = sorted({c.endpoint for c, o in zip(claimed, outcomes, strict=True) if not o.counted and not o.retry_at})
+        gone = sorted({c.endpoint for c, o in zip(claimed, outcomes, strict=True) if o.gone})
         for name in gone:
             outbox.set_disabled(self.engine, name, disabled=True)
             _log.info("webhook_endpoint_gone", endpoint=name)
