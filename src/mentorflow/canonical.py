@@ -5,7 +5,8 @@ insignificant whitespace, UTF-8 kept as is.
 
 Reading it back: what mentorflow itself wrote (event payloads, missing lists, origins, caches, the feed) decodes
 with ``orjson``, several times faster than ``json``; submitted content and definitions decode with ``json``, which
-keeps an integer of any size exact, where ``orjson`` makes one beyond 64 bits a float.
+keeps an integer of any size exact, where ``orjson`` makes one beyond 64 bits a float. (An archive's lines, which
+carry content, decode with ``pydantic_core.from_json``, exact too and faster.)
 """
 
 from __future__ import annotations

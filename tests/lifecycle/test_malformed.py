@@ -54,7 +54,10 @@ def _before_relationship(archive: str) -> str:
 CASES: dict[str, tuple[Callable[[str], str], str]] = {
     "blank lines are skipped": (lambda a: a.replace("\n", "\n\n", 1), ""),
     "not a record": (lambda a: a + "[1, 2]\n", "not an archive record"),
-    "nested beyond reading": (lambda a: a + '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "nests deeper"),
+    "nested beyond reading": (
+        lambda a: a + '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}\n",
+        "is not JSON: recursion limit",
+    ),
     "a record that is not an object": (lambda a: a + '{"event": 3}\n', "must be an object"),
     "text expected": (_change("participant", "person", 7), "'person' must be text"),
     "a number expected": (_change("event", "seq", "one"), "'seq' must be a whole number"),

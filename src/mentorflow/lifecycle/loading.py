@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from pydantic_core import from_json
+
 from mentorflow.audit.verify import Definitions, check_relationship
 from mentorflow.canonical import canonical_json, sha256_hex
 from mentorflow.engine.snapshot import PLAIN_ITEM
@@ -73,11 +75,9 @@ def _lines(source: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
         if not text.strip():
             continue
         try:
-            value = json.loads(text)
-        except ValueError:
-            raise _Bad(f"line {number} is not JSON") from None
-        except RecursionError:
-            raise _Bad(f"line {number} nests deeper than JSON can be read here") from None
+            value = from_json(text)
+        except ValueError as exc:
+            raise _Bad(f"line {number} is not JSON: {exc}") from None
         if not isinstance(value, dict) or (len(value) != 1 and "mentorflow_export" not in value):
             raise _Bad(f"line {number} is not an archive record")
         yield number, value
@@ -104,7 +104,7 @@ def _flag(record: dict[str, Any], name: str) -> bool:
     raise _Bad(f"{name!r} must be true or false")
 
 
-def _time(record: dict[str, Any], name: str, *, null: bool = False) -> dt.datetime | None:
+def _time(record: dict[str, Any], name: str, *, null: bool = False) -> Any:
     value = _text(record, name, null=null)
     if value is None:
         return None
@@ -130,57 +130,59 @@ def _stored_item(record: dict[str, Any]) -> int:
 
 @dataclass
 class _Relationship:
-    """One relationship's lines, as rows to insert and as the records ``check_relationship`` reads."""
+    """One relationship's lines, as the records ``check_relationship`` reads and the rows an import inserts."""
 
     line: int
-    row: dict[str, Any]
-    participants: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    revisions: list[dict[str, Any]] = field(default_factory=list)
+    row: RelationshipRecord
+    participants: list[ParticipantRecord] = field(default_factory=list)
+    events: list[EventRecord] = field(default_factory=list)
+    revisions: list[RevisionRecord] = field(default_factory=list)
     signatures: list[dict[str, Any]] = field(default_factory=list)
+    """With the (slot, item, number) of the revision signed, by which the insert finds its new row id."""
 
     def add(self, key: str, value: dict[str, Any]) -> None:
-        rel_id = self.row["id"]
+        rel_id = self.row.id
         if key == "participant":
             self.participants.append(
-                {
-                    "relationship_id": rel_id,
-                    "person": _text(value, "person"),
-                    "role": _text(value, "role"),
-                    "joined_at": _time(value, "joined_at"),
-                    "left_at": _time(value, "left_at", null=True),
-                }
+                ParticipantRecord(
+                    rel_id,
+                    _text(value, "person"),
+                    _text(value, "role"),
+                    _time(value, "joined_at"),
+                    _time(value, "left_at", null=True),
+                )
             )
         elif key == "event":
             self.events.append(
-                {
-                    "relationship_id": rel_id,
-                    "seq": _number(value, "seq"),
-                    "kind": _text(value, "kind"),
-                    "actor": _text(value, "actor"),
-                    "at": _time(value, "at"),
-                    "payload": _json(value, "payload"),
-                    "hash": _text(value, "hash"),
-                    "mac": _text(value, "mac", null=True),
-                    "key_id": _text(value, "key_id", null=True),
-                }
+                EventRecord(
+                    rel_id,
+                    _number(value, "seq"),
+                    _text(value, "kind"),
+                    _text(value, "actor"),
+                    _time(value, "at"),
+                    _json(value, "payload"),
+                    _text(value, "hash"),
+                    _text(value, "mac", null=True),
+                    _text(value, "key_id", null=True),
+                )
             )
         elif key == "revision":
             origin = value.get("origin")
             self.revisions.append(
-                {
-                    "relationship_id": rel_id,
-                    "slot": _text(value, "slot"),
-                    "item": _stored_item(value),
-                    "number": _number(value, "revision"),
-                    "content": _json(value, "content"),
-                    "content_hash": _text(value, "content_hash"),
-                    "complete": _flag(value, "complete"),
-                    "missing": _json(value, "missing"),
-                    "submitted_by": _text(value, "submitted_by"),
-                    "submitted_at": _time(value, "submitted_at"),
-                    "origin": None if origin is None else canonical_json(origin),
-                }
+                RevisionRecord(
+                    len(self.revisions) + 1,  # an id of its own within the archive, for its signatures
+                    rel_id,
+                    _text(value, "slot"),
+                    _stored_item(value),
+                    _number(value, "revision"),
+                    _json(value, "content"),
+                    _text(value, "content_hash"),
+                    _flag(value, "complete"),
+                    _json(value, "missing"),
+                    _text(value, "submitted_by"),
+                    _time(value, "submitted_at"),
+                    None if origin is None else canonical_json(origin),
+                )
             )
         elif key == "signature":
             self.signatures.append(
@@ -199,10 +201,8 @@ class _Relationship:
             raise _Bad(f"a {key!r} record has no place in an archive")
 
     def records(self, bodies: dict[str, str], names: dict[str, tuple[str, int, str]]) -> RelationshipRecords:
-        """The relationship as ``verify`` reads a stored one; revisions get ids of their own, for signatures."""
-        row = RelationshipRecord(**self.row)
-        revisions = [RevisionRecord(id=index, **values) for index, values in enumerate(self.revisions, start=1)]
-        by_key = {(r.slot, r.item, r.number): r.id for r in revisions}
+        """The relationship as ``verify`` reads a stored one."""
+        by_key = {(r.slot, r.item, r.number): r.id for r in self.revisions}
         signatures = [
             SignatureRecord(
                 id=index,
@@ -216,34 +216,34 @@ class _Relationship:
             for index, s in enumerate(self.signatures, start=1)
         ]
         records = RelationshipRecords(
-            row,
-            events=[EventRecord(**event) for event in self.events],
-            participants=[ParticipantRecord(**person) for person in self.participants],
-            revisions=revisions,
+            self.row,
+            events=self.events,
+            participants=self.participants,
+            revisions=self.revisions,
             signatures=signatures,
         )
-        records.definition_body = bodies.get(row.definition_hash)
-        records.definition = names.get(row.definition_hash)
+        records.definition_body = bodies.get(self.row.definition_hash)
+        records.definition = names.get(self.row.definition_hash)
         records.bodies = bodies
         return records
 
 
-def _head(value: dict[str, Any]) -> dict[str, Any]:
-    head = {
-        "id": _text(value, "id"),
-        "workflow": _text(value, "workflow"),
-        "workflow_version": _number(value, "workflow_version"),
-        "definition_hash": _text(value, "definition_hash"),
-        "state": _text(value, "state"),
-        "final": _flag(value, "final"),
-        "program": _text(value, "program", null=True),
-        "seq": _number(value, "seq"),
-        "last_hash": _text(value, "last_hash"),
-        "lock_version": _number(value, "lock_version"),
-    }
-    for name in ("started_at", "entered_at", "last_event_at"):
-        head[name] = _time(value, name)
-    return head
+def _head(value: dict[str, Any]) -> RelationshipRecord:
+    return RelationshipRecord(
+        id=_text(value, "id"),
+        workflow=_text(value, "workflow"),
+        workflow_version=_number(value, "workflow_version"),
+        definition_hash=_text(value, "definition_hash"),
+        state=_text(value, "state"),
+        final=_flag(value, "final"),
+        program=_text(value, "program", null=True),
+        started_at=_time(value, "started_at"),
+        entered_at=_time(value, "entered_at"),
+        last_event_at=_time(value, "last_event_at"),
+        seq=_number(value, "seq"),
+        last_hash=_text(value, "last_hash"),
+        lock_version=_number(value, "lock_version"),
+    )
 
 
 def _body_hash(body: str) -> str | None:
@@ -295,7 +295,7 @@ class _Loader:
 
     def relationship(self, found: _Relationship) -> None:
         """Check one relationship; queue it for the next page, which is written once full."""
-        rel_id = found.row["id"]
+        rel_id = found.row.id
         self.relationships += 1
         self.events += len(found.events)
         if rel_id in self.seen:
@@ -314,7 +314,7 @@ class _Loader:
     def flush(self) -> None:
         """Write the queued page, unless a problem was found: a refused archive is rolled back anyway."""
         page, self.page = self.page, []
-        taken = archive.present(self.connection, [found.row["id"] for found in page])
+        taken = archive.present(self.connection, [found.row.id for found in page])
         for rel_id in taken:
             self.present += 1
             self.problem(f"relationship {rel_id} already exists in this database")
@@ -325,10 +325,10 @@ class _Loader:
         archive.insert_relationships(
             self.connection,
             [found.row for found in page],
-            [row for found in page for row in found.participants],
-            [row for found in page for row in found.revisions],
-            [row for found in page for row in found.signatures],
-            [row for found in page for row in found.events],
+            [person for found in page for person in found.participants],
+            [revision for found in page for revision in found.revisions],
+            [signature for found in page for signature in found.signatures],
+            [event for found in page for event in found.events],
         )
 
 

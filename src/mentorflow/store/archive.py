@@ -17,7 +17,8 @@ from typing import Any, cast
 
 from sqlalchemy import Column, Connection, Table, bindparam, func, insert, select, update
 
-from mentorflow.store.statements import INSERT_EVENT, INSERT_PEOPLE, INSERT_RELATIONSHIP, INSERT_REVISION
+from mentorflow.store.bulk import insert_many
+from mentorflow.store.records import EventRecord, ParticipantRecord, RelationshipRecord, RevisionRecord
 from mentorflow.store.tables import (
     Definition,
     EventRow,
@@ -188,25 +189,27 @@ _INSERT_SIGNATURE = insert(_SIGNATURES).values(
 """A signature, bound to its revision by (relationship, slot, item, number): the revision's new row id."""
 
 
+_HEAD_FIELDS = len(HEAD)
+"""A relationship record's first fields are the head an archive carries; the standing cache is left empty."""
+
+
 def insert_relationships(
     connection: Connection,
-    rows: Sequence[Mapping[str, Any]],
-    participants: Sequence[Mapping[str, Any]],
-    revisions: Sequence[Mapping[str, Any]],
+    rows: Sequence[RelationshipRecord],
+    participants: Sequence[ParticipantRecord],
+    revisions: Sequence[RevisionRecord],
     signatures: Sequence[Mapping[str, Any]],
-    events: Sequence[Mapping[str, Any]],
+    events: Sequence[EventRecord],
 ) -> None:
     """Insert a batch of relationships with their rows, in the archive's order (so new row ids keep it), and no
-    change in the feed: imported events are the record, not news."""
-    for statement, values in (
-        (INSERT_RELATIONSHIP, rows),
-        (INSERT_PEOPLE, participants),
-        (INSERT_REVISION, revisions),
-        (_INSERT_SIGNATURE, signatures),
-        (INSERT_EVENT, events),
-    ):
-        if values:
-            connection.execute(statement, list(values))
+    change in the feed: imported events are the record, not news. The records' own ids are not stored: each row
+    takes a new one from its table (a signature finds its revision's by the revision's slot, item and number)."""
+    insert_many(connection, _REL, HEAD, [row[:_HEAD_FIELDS] for row in rows])
+    insert_many(connection, _PEOPLE, ParticipantRecord._fields[:-1], [person[:-1] for person in participants])
+    insert_many(connection, _REVISIONS, RevisionRecord._fields[1:], [revision[1:] for revision in revisions])
+    if signatures:
+        connection.execute(_INSERT_SIGNATURE, list(signatures))
+    insert_many(connection, _EVENTS, EventRecord._fields[:-1], [event[:-1] for event in events])
 
 
 # -- erasure ----------------------------------------------------------------------------------------------------
