@@ -19,7 +19,7 @@ import sqlalchemy
 from sqlalchemy import Table, create_engine, insert, select, text
 
 from mentorflow import Actor, Mentorflow
-from mentorflow.store.bulk import insert_many
+from mentorflow.store.bulk import BULK_CACHE_KIB, insert_many, larger_cache
 from mentorflow.store.tables import RelationshipRow
 
 _REL = cast("Table", RelationshipRow.__table__)
@@ -86,6 +86,23 @@ def test_another_parameter_style_takes_the_core_insert(tmp_path: Path) -> None:
             "named-2",
         ]
     engine.dispose()
+
+
+def test_larger_cache_lasts_the_block_and_restores_the_setting(mf: Mentorflow) -> None:
+    """On SQLite the block sees ``BULK_CACHE_KIB`` and the connection its own setting after, even when the block
+    fails; PostgreSQL is left alone."""
+    with mf.engine.connect() as connection:
+        if mf.engine.dialect.name != "sqlite":
+            with larger_cache(connection):
+                assert connection.execute(text("SELECT 1")).scalar_one() == 1
+            return
+        connection.exec_driver_sql("PRAGMA cache_size = -1024")
+        with larger_cache(connection):
+            assert connection.exec_driver_sql("PRAGMA cache_size").scalar_one() == -BULK_CACHE_KIB
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar_one() == -1024
+        with pytest.raises(ZeroDivisionError), larger_cache(connection):
+            _ = 1 / 0
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar_one() == -1024
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ from mentorflow.engine.snapshot import PLAIN_ITEM
 from mentorflow.errors import ImportRefused
 from mentorflow.keys import Keyring
 from mentorflow.lifecycle.archive import FORMAT, ArchiveCounts
-from mentorflow.store import Connection, archive
+from mentorflow.store import Connection, archive, bulk
 from mentorflow.store.db import to_db
 from mentorflow.store.records import (
     EventRecord,
@@ -342,7 +342,8 @@ def load(connection: Connection, source: TextIO, keys: Keyring | None, where: st
     loader = _Loader(connection, keys)
     full = False
     try:
-        _read(loader, _lines(source))
+        with bulk.larger_cache(connection):
+            _read(loader, _lines(source))
     except _Bad as exc:
         loader.problems.append(str(exc))
     except _Full:

@@ -10,16 +10,25 @@ exactly the form the rest of mentorflow writes and reads. Both are public APIs; 
 this module against the oldest and the newest SQLAlchemy that ``pyproject.toml`` admits.
 
 A dialect whose parameter style is neither positional ``?`` nor ``%s`` gets the Core ``insert``: same rows, slower.
+
+An import is also one long transaction that grows several indexes in no particular order (participants by person,
+for one). SQLite's default page cache (2 MiB) then spills dirty pages to disk before the commit and reads them
+back; ``larger_cache`` gives the connection ``BULK_CACHE_KIB`` for the duration and restores its setting after.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert
+from sqlalchemy.exc import DBAPIError
 
-__all__ = ["insert_many"]
+__all__ = ["BULK_CACHE_KIB", "insert_many", "larger_cache"]
+
+BULK_CACHE_KIB = 32 * 1024
+"""SQLite's page cache during an import: bounded, so memory stays flat whatever the archive's size."""
 
 _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 """The positional placeholder of each DBAPI parameter style ``insert_many`` spells its statement with."""
@@ -47,3 +56,19 @@ def _converted(row: Sequence[Any], convert: Sequence[tuple[int, Callable[[Any], 
     for index, use in convert:
         values[index] = use(values[index])
     return tuple(values)
+
+
+@contextmanager
+def larger_cache(connection: Connection) -> Iterator[None]:
+    """On SQLite, a page cache of ``BULK_CACHE_KIB`` for the duration; other databases are left as they are."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        # A connection whose transaction failed is rolled back and pooled with the larger cache: only memory.
+        with suppress(DBAPIError):
+            connection.exec_driver_sql(f"PRAGMA cache_size = {before}")
