@@ -142,7 +142,7 @@ class Migration:
 
     def _request(
         self,
-        reading: store.Session,
+        reading: store.Executor,
         workflow: str,
         to_version: int,
         from_version: int | None,
@@ -182,7 +182,7 @@ class Migration:
         mapping = check_mapping(sources, target, states)
         return _Request(workflow, target, source, from_version, program, mapping)
 
-    def _preview(self, reading: store.Session, request: _Request, ids: list[str]) -> list[MigrationResult]:
+    def _preview(self, reading: store.Executor, request: _Request, ids: list[str]) -> list[MigrationResult]:
         """What a migration would do, decided on one read in batches; nothing is written."""
         now = self._now()
         results = []

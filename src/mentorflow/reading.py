@@ -101,8 +101,7 @@ class Reads:
         now = self.now()
         with store.read(self.engine, session) as reading:
             snapshot, reader = open_read(reading, self.bundles, _relationship(relationship), _actor(actor), now)
-            logged = (repo.to_event(row) for row in repo.events_of(reading, [snapshot.id]))
-            events = [event for event in logged if event.at <= now]
+            events = [repo.to_event(row) for row in repo.events_of(reading, [snapshot.id], until=now)]
         return readable_events(events, snapshot, reader)
 
     # -- documents and people (DESIGN §12) -------------------------------------------------------------------
@@ -301,7 +300,7 @@ class Reads:
 
         The row filters apply in ``audit`` alone, so the report lists exactly what ``audit`` would.
         """
-        with store.read(self.engine, session) as reading:
+        with store.read_session(self.engine, session) as reading:
             summary = self.summary(workflow=workflow, program=program, state=state, phase=phase, session=reading)
             rows = self.audit(
                 workflow=workflow,

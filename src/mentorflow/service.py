@@ -421,7 +421,7 @@ class Mentorflow(Reads):
         now = self.now()
         found = []
         with store.read(self.engine, session) as reading:
-            for rel_id in self._due_candidates(reading):
+            for rel_id in queries.due_candidates(reading, self.bundles, now):
                 due = due_transition(repo.load_snapshot(reading, self.bundles, rel_id), now, self.guards)
                 if due is not None:
                     found.append(due)

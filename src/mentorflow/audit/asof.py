@@ -24,7 +24,7 @@ from mentorflow.definitions import Bundle
 from mentorflow.engine.replay import apply_event, started
 from mentorflow.engine.requirements import GuardFunction
 from mentorflow.engine.snapshot import Snapshot
-from mentorflow.store import Session, queries, repo
+from mentorflow.store import Executor, queries, repo
 from mentorflow.store.db import from_db
 from mentorflow.store.definitions import Bundles
 from mentorflow.types import Event, Override, Standing
@@ -57,14 +57,14 @@ class Replayed:
     """Its events up to the moment, kept only when asked for (``relationship_at``)."""
 
 
-def in_the_past(session: Session, now: dt.datetime) -> bool:
+def in_the_past(session: Executor, now: dt.datetime) -> bool:
     """Whether a read of many relationships at ``now`` reads the past: some event is later than ``now``."""
     latest = queries.latest_event_at(session)
     return latest is not None and latest > now
 
 
-def _replay(session: Session, bundles: Bundles, rows: Sequence[Any], keep_events: bool = False) -> Replayed:
-    """Replay one relationship's event rows (``queries.events_until``'s, oldest first, the ``started`` one first)."""
+def _replay(session: Executor, bundles: Bundles, rows: Sequence[Any], keep_events: bool = False) -> Replayed:
+    """Replay one relationship's event rows (``repo.events_of``'s, oldest first, the ``started`` one first)."""
 
     def lookup(definition_hash: str) -> Bundle:
         return bundles.get(session, definition_hash)
@@ -92,22 +92,22 @@ def _replay(session: Session, bundles: Bundles, rows: Sequence[Any], keep_events
     return found
 
 
-def replayed(session: Session, bundles: Bundles, ids: Sequence[str], now: dt.datetime) -> Iterator[Replayed]:
+def replayed(session: Executor, bundles: Bundles, ids: Sequence[str], now: dt.datetime) -> Iterator[Replayed]:
     """The relationships ``ids`` as they stood at ``now``, in the order given, read a chunk at a time (one query
     per chunk); one not started by then is left out."""
     for start in range(0, len(ids), queries.BATCH):
         batch = ids[start : start + queries.BATCH]
         by_id: dict[str, list[Any]] = {}
-        for row in queries.events_until(session, batch, now):
+        for row in repo.events_of(session, batch, until=now):
             by_id.setdefault(row[0], []).append(row)
         for rel_id in batch:
             if rel_id in by_id:
                 yield _replay(session, bundles, by_id.pop(rel_id))
 
 
-def relationship_at(session: Session, bundles: Bundles, relationship_id: str, now: dt.datetime) -> Replayed:
+def relationship_at(session: Executor, bundles: Bundles, relationship_id: str, now: dt.datetime) -> Replayed:
     """One relationship as it stood at ``now``, with its events up to then; not started yet is not found."""
-    rows = queries.events_until(session, [relationship_id], now)
+    rows = repo.events_of(session, [relationship_id], until=now)
     if not rows:
         raise repo.unknown_relationship(relationship_id)
     return _replay(session, bundles, rows, keep_events=True)
@@ -133,7 +133,7 @@ def _kept(snapshot: Snapshot, filters: Filters, phase: str | None = None) -> boo
 
 
 def _matching(
-    session: Session, bundles: Bundles, now: dt.datetime, filters: Filters, phase: str | None = None
+    session: Executor, bundles: Bundles, now: dt.datetime, filters: Filters, phase: str | None = None
 ) -> Iterator[Replayed]:
     ids = queries.ids_started_by(session, now, program=filters.get("program"))
     for found in replayed(session, bundles, ids, now):
@@ -142,7 +142,7 @@ def _matching(
 
 
 def standing_rows(
-    session: Session,
+    session: Executor,
     bundles: Bundles,
     now: dt.datetime,
     guards: Mapping[str, GuardFunction],
@@ -155,7 +155,7 @@ def standing_rows(
 
 
 def tallies(
-    session: Session,
+    session: Executor,
     bundles: Bundles,
     now: dt.datetime,
     guards: Mapping[str, GuardFunction],
@@ -190,7 +190,7 @@ def tallies(
 
 
 def person_snapshots(
-    session: Session, bundles: Bundles, person: str, now: dt.datetime
+    session: Executor, bundles: Bundles, person: str, now: dt.datetime
 ) -> tuple[list[Snapshot], list[tuple[str, str]]] | None:
     """As ``queries.person_snapshots``, as of ``now``: the relationships ``person`` held a role in then, oldest
     first, and (relationship id, role) of each role; None when nothing they took part in changed since (the
@@ -209,7 +209,7 @@ def person_snapshots(
     return snapshots, held
 
 
-def relationships_of(session: Session, bundles: Bundles, person: str, now: dt.datetime) -> set[str]:
+def relationships_of(session: Executor, bundles: Bundles, person: str, now: dt.datetime) -> set[str]:
     """Ids of the relationships ``person`` held a role in at ``now`` (the audit's ``person`` filter)."""
     past = person_snapshots(session, bundles, person, now)
     held = queries.participations(session, person) if past is None else past[1]

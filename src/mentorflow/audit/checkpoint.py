@@ -32,7 +32,7 @@ def root_of(heads: Iterable[ChainHead]) -> str:
     return sha256_hex(canonical_json(listed))
 
 
-def take(session: store.Session, at: dt.datetime, keys: Keyring | None = None) -> Checkpoint:
+def take(session: store.Executor, at: dt.datetime, keys: Keyring | None = None) -> Checkpoint:
     """The checkpoint of the log as ``session`` sees it; with ``keys``, its root is signed."""
     found = [ChainHead(id=id_, seq=seq, hash=hash_) for id_, seq, hash_ in heads(session)]
     root = root_of(found)
@@ -68,7 +68,7 @@ def parse(text: str, source: str = "the checkpoint", keys: Keyring | None = None
     return checkpoint
 
 
-def problems_since(session: store.Session, checkpoint: Checkpoint) -> Iterator[tuple[str, str]]:
+def problems_since(session: store.Executor, checkpoint: Checkpoint) -> Iterator[tuple[str, str]]:
     """(relationship, problem) for each chain the log no longer holds as ``checkpoint`` recorded it."""
     recorded: Mapping[tuple[str, int], str] = {(head.id, head.seq): head.hash for head in checkpoint.heads}
     found = {(id_, seq): hash_ for id_, seq, hash_ in hashes_at(session, recorded)}

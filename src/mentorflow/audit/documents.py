@@ -21,7 +21,7 @@ from mentorflow.engine.rules import Reader, check_readable, may_read
 from mentorflow.engine.snapshot import PLAIN_ITEM, ItemView, Snapshot
 from mentorflow.errors import ArtifactErased, ArtifactMissing, InvalidInput
 from mentorflow.identifiers import Actor
-from mentorflow.store import Session, queries
+from mentorflow.store import Executor, queries
 from mentorflow.store.definitions import Bundles
 from mentorflow.store.queries import StoredRevision
 from mentorflow.types import Document, DocumentChange, DocumentRevision, SignatureInfo
@@ -104,7 +104,7 @@ def _content(revision: StoredRevision, snapshot: Snapshot, slot: str) -> Any:
     return json.loads(revision.content)
 
 
-def _stored(session: Session, snapshot: Snapshot, slot: str, found: ItemView) -> list[StoredRevision]:
+def _stored(session: Executor, snapshot: Snapshot, slot: str, found: ItemView) -> list[StoredRevision]:
     return queries.revisions_of(session, snapshot.id, slot, found.item)
 
 
@@ -130,7 +130,7 @@ def _ordered(fields: Mapping[str, FieldSpec], value: Any) -> Any:
 
 
 def document(
-    session: Session,
+    session: Executor,
     bundles: Bundles,
     relationship: str,
     slot: str,
@@ -162,7 +162,7 @@ def document(
 
 
 def revisions(
-    session: Session, bundles: Bundles, relationship: str, slot: str, item: int | None, actor: Actor | None
+    session: Executor, bundles: Bundles, relationship: str, slot: str, item: int | None, actor: Actor | None
 ) -> list[DocumentRevision]:
     """Every revision of a slot (or of one item), oldest first; items the reader may not read are left out."""
     snapshot, reader = open_read(session, bundles, relationship, actor)
@@ -194,7 +194,7 @@ def revisions(
 
 
 def diff(
-    session: Session,
+    session: Executor,
     bundles: Bundles,
     relationship: str,
     slot: str,

@@ -25,7 +25,7 @@ SHOWN = 12
 
 
 def check_filters(
-    reading: store.Session,
+    reading: store.Executor,
     registry: Registry,
     bundles: store.Bundles,
     *,
@@ -56,7 +56,7 @@ def check_filters(
         _refuse_unknown(program, programs(reading), f"no relationship belongs to program {program!r}", "programs")
 
 
-def _workflows(reading: store.Session, registry: Registry, bundles: store.Bundles) -> dict[str, _Union]:
+def _workflows(reading: store.Executor, registry: Registry, bundles: store.Bundles) -> dict[str, _Union]:
     """Every workflow known by id; for one with several versions, the union of their states is what counts."""
     found: dict[str, list[Workflow]] = {}
     for entry in registry.workflows():

@@ -21,7 +21,7 @@ from mentorflow.engine.requirements import GuardFunction
 from mentorflow.engine.snapshot import Snapshot
 from mentorflow.errors import NotAllowed
 from mentorflow.identifiers import Actor, check_person
-from mentorflow.store import Session, queries
+from mentorflow.store import Executor, queries
 from mentorflow.store.definitions import Bundles
 from mentorflow.types import NetworkEntry, PersonRelationship, PersonView, TodoItem
 
@@ -112,7 +112,7 @@ def _todo(todo: _Todo, snapshot: Snapshot, person: str, now: dt.datetime, guards
         )
 
 
-def _network_map(session: Session, snapshots: list[Snapshot], person: str, now: dt.datetime) -> dict[str, Any] | None:
+def _network_map(session: Executor, snapshots: list[Snapshot], person: str, now: dt.datetime) -> dict[str, Any] | None:
     """The content of the person's latest complete network map submitted by ``now``, across their relationships."""
     newest: tuple[dt.datetime, str] | None = None
     for snapshot in snapshots:
@@ -149,7 +149,7 @@ def _network(snapshots: list[Snapshot], person: str, mapped: dict[str, Any] | No
 
 
 def person_view(
-    session: Session,
+    session: Executor,
     bundles: Bundles,
     person: str,
     now: dt.datetime,

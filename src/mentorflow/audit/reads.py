@@ -29,7 +29,7 @@ Filters = Mapping[str, str | None]
 
 
 def standing_rows(
-    reading: store.Session,
+    reading: store.Executor,
     bundles: store.Bundles,
     now: dt.datetime,
     guards: Mapping[str, GuardFunction],
@@ -48,7 +48,7 @@ def standing_rows(
 
 
 def _completed(
-    reading: store.Session,
+    reading: store.Executor,
     bundles: store.Bundles,
     now: dt.datetime,
     guards: Mapping[str, GuardFunction],
@@ -62,7 +62,7 @@ def _completed(
 
 
 def refresh(
-    writing: store.Session,
+    writing: store.Executor,
     bundles: store.Bundles,
     ids: list[str],
     now: dt.datetime,
@@ -91,7 +91,7 @@ def refresh(
 
 
 def tallies(
-    reading: store.Session,
+    reading: store.Executor,
     bundles: store.Bundles,
     now: dt.datetime,
     guards: Mapping[str, GuardFunction],
@@ -123,7 +123,7 @@ def tallies(
 
 
 def _history(
-    reading: store.Session,
+    reading: store.Executor,
     bundles: store.Bundles,
     found: Tallies,
     unrecorded: list[str],

@@ -15,7 +15,7 @@ from mentorflow.audit import asof
 from mentorflow.engine.rules import Reader, may_read, reader_of
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.identifiers import Actor, check_person
-from mentorflow.store import Session, queries, repo
+from mentorflow.store import Executor, queries, repo
 from mentorflow.store.definitions import Bundles
 from mentorflow.types import Event, Status
 
@@ -23,7 +23,7 @@ __all__ = ["open_read", "readable_events", "readable_status"]
 
 
 def open_read(
-    session: Session, bundles: Bundles, relationship: str, actor: Actor | None, now: dt.datetime | None = None
+    session: Executor, bundles: Bundles, relationship: str, actor: Actor | None, now: dt.datetime | None = None
 ) -> tuple[Snapshot, Reader]:
     """The relationship's snapshot and who reads it; a person who never took part is refused.
 

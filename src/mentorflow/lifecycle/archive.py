@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict
 from mentorflow.canonical import canonical_json
 from mentorflow.engine.snapshot import PLAIN_ITEM
 from mentorflow.identifiers import check_identifier
-from mentorflow.store import Session, archive
-from mentorflow.store.db import from_db
+from mentorflow.store import Executor, archive
+from mentorflow.store.db import connection_of, from_db
 from mentorflow.store.repo import unknown_relationship
 
 __all__ = ["FORMAT", "ArchiveCounts", "export", "moment"]
@@ -64,9 +64,9 @@ def _line(out: TextIO, key: str, value: dict[str, Any], raw: str | None = None) 
     out.write("\n")
 
 
-def export(session: Session, out: TextIO, ids: Sequence[str] | None, now: dt.datetime) -> ArchiveCounts:
+def export(session: Executor, out: TextIO, ids: Sequence[str] | None, now: dt.datetime) -> ArchiveCounts:
     """Write an archive of the relationships ``ids`` (None: every one) to ``out``, a page of rows at a time."""
-    connection = session.connection()
+    connection = connection_of(session)
     if ids is not None:
         ids = sorted({check_identifier(rel_id, "relationship id") for rel_id in ids})
         missing = sorted(set(ids) - set(archive.present(connection, ids)))

@@ -36,6 +36,7 @@ __all__ = [
     "exclusive",
     "from_db",
     "read",
+    "read_session",
     "to_db",
     "transaction",
     "translated",
@@ -195,7 +196,25 @@ def _begin_sqlite(connection: Connection, mode: str = "") -> None:
 
 
 @contextmanager
-def read(engine: Engine, session: SessionLike | None) -> Iterator[Session]:
+def read(engine: Engine, session: SessionLike | None) -> Iterator[Executor]:
+    """One read: in the caller's session, or in a transaction of its own on a plain Connection.
+
+    The store's reads are Core statements, as its writes are, so a read of mentorflow's own makes no ORM Session
+    (which cost a person's view about a sixth of its time); its transaction gives every query of the read the
+    same snapshot of the database.
+    """
+    session = caller_session(session)
+    with translated():
+        if session is not None:
+            yield session
+        else:
+            with engine.connect() as own, own.begin():
+                yield own
+
+
+@contextmanager
+def read_session(engine: Engine, session: SessionLike | None) -> Iterator[Session]:
+    """One read as a Session, for reads that hand it on as ``session=`` to public methods (the HTML report's)."""
     session = caller_session(session)
     with translated():
         if session is not None:

@@ -10,7 +10,6 @@ import datetime as dt
 import threading
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
 
 from mentorflow.definitions import Bundle, Loaded
 from mentorflow.errors import CorruptDefinition, DefinitionProblem, MissingDefinition, VersionConflict
@@ -89,7 +88,7 @@ class Bundles:
             self._known.setdefault(bundle.hash, bundle)
 
 
-def definitions(session: Session) -> list[tuple[str, int, str, str]]:
+def definitions(session: Executor) -> list[tuple[str, int, str, str]]:
     """(workflow, version, title, hash) of every registered definition."""
     rows = session.execute(select(Definition.workflow, Definition.version, Definition.title, Definition.hash))
     return [(row[0], row[1], row[2], row[3]) for row in rows]

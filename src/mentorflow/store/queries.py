@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, bindparam, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from mentorflow.engine.snapshot import Snapshot
-from mentorflow.store.db import from_db, to_db
+from mentorflow.store.db import Executor, connection_of, from_db, to_db
 from mentorflow.store.definitions import Bundles
 from mentorflow.store.repo import load_details, snapshot_of
 from mentorflow.store.statements import HEAD_COLUMNS
@@ -29,7 +29,6 @@ from mentorflow.types import Override
 __all__ = [
     "StoredRevision",
     "due_candidates",
-    "events_until",
     "ever_participated",
     "ids_started_by",
     "latest_event_at",
@@ -49,7 +48,7 @@ BATCH = 2000
 
 
 def load_snapshots(
-    session: Session,
+    session: Executor,
     bundles: Bundles,
     *,
     workflow: str | None = None,
@@ -65,7 +64,7 @@ def load_snapshots(
             query = query.where(table.c[column] == value)
     if ids is not None:
         query = query.where(table.c.id.in_(list(ids)))
-    connection = session.connection()
+    connection = connection_of(session)
     rows = connection.execute(query).all()
     for start in range(0, len(rows), BATCH):
         snapshots = {row.id: snapshot_of(session, bundles, row) for row in rows[start : start + BATCH]}
@@ -73,20 +72,20 @@ def load_snapshots(
         yield from snapshots.values()
 
 
-def programs(session: Session) -> list[str]:
+def programs(session: Executor) -> list[str]:
     """Every program some relationship belongs to."""
     table = RelationshipRow.__table__
     query = select(table.c.program).where(table.c.program.is_not(None)).distinct()
-    return list(session.connection().execute(query).scalars())
+    return list(connection_of(session).execute(query).scalars())
 
 
-def relationship_ids(session: Session) -> list[str]:
+def relationship_ids(session: Executor) -> list[str]:
     """Every relationship's id, in the order ``load_snapshots`` yields them."""
     table = RelationshipRow.__table__
-    return list(session.connection().execute(select(table.c.id).order_by(table.c.started_at, table.c.id)).scalars())
+    return list(connection_of(session).execute(select(table.c.id).order_by(table.c.started_at, table.c.id)).scalars())
 
 
-def due_candidates(session: Session, bundles: Bundles, now: dt.datetime) -> list[str]:
+def due_candidates(session: Executor, bundles: Bundles, now: dt.datetime) -> list[str]:
     """Ids of relationships sitting in a state with a timed transition whose delay has passed."""
     ids: list[str] = []
     for definition_hash in session.scalars(select(Definition.hash)):
@@ -112,7 +111,7 @@ ENTRY_KINDS = ("started", "transitioned", "overridden", "migrated")
 
 
 def state_entries(
-    session: Session, relationship_ids: Sequence[str] | None = None
+    session: Executor, relationship_ids: Sequence[str] | None = None
 ) -> Iterator[tuple[str, dt.datetime, str]]:
     """(relationship, at, state) for every entry into a state, from the event log; None means every relationship."""
     query = select(EventRow.relationship_id, EventRow.at, EventRow.kind, EventRow.payload).where(
@@ -131,7 +130,7 @@ def state_entries(
 
 
 def entries_by_relationship(
-    session: Session, relationship_ids: Sequence[str]
+    session: Executor, relationship_ids: Sequence[str]
 ) -> dict[str, list[tuple[dt.datetime, str]]]:
     """Each relationship's entries into states as (at, state), oldest first."""
     found: dict[str, list[tuple[dt.datetime, str]]] = {}
@@ -145,13 +144,13 @@ def override_from(seq: int, actor: str, payload: dict[str, Any]) -> Override:
     return Override(seq, payload["trigger"], actor, payload.get("reason") or "")
 
 
-def overrides_of(session: Session, relationship_ids: Sequence[str]) -> dict[str, list[Override]]:
+def overrides_of(session: Executor, relationship_ids: Sequence[str]) -> dict[str, list[Override]]:
     """Each relationship's forced transitions, oldest first; a relationship never forced is absent."""
     query = select(EventRow.relationship_id, EventRow.seq, EventRow.actor, EventRow.payload).where(
         EventRow.kind == "overridden"
     )
     found: dict[str, list[Override]] = {}
-    connection = session.connection()
+    connection = connection_of(session)
     for start in range(0, len(relationship_ids), BATCH):
         batch = query.where(EventRow.relationship_id.in_(list(relationship_ids[start : start + BATCH])))
         for rel_id, seq, actor, payload in connection.execute(batch.order_by(EventRow.relationship_id, EventRow.seq)):
@@ -178,7 +177,7 @@ class StoredRevision:
     """(person, role, signed_at), in the order they were made."""
 
 
-def roles_held(session: Session, relationship_id: str, person: str) -> list[str]:
+def roles_held(session: Executor, relationship_id: str, person: str) -> list[str]:
     """Every role ``person`` ever held in a relationship, including roles they have left: what they may read."""
     table = ParticipantRow.__table__
     query = (
@@ -186,10 +185,10 @@ def roles_held(session: Session, relationship_id: str, person: str) -> list[str]
         .where(table.c.relationship_id == relationship_id, table.c.person == person)
         .order_by(table.c.id)
     )
-    return list(dict.fromkeys(session.connection().execute(query).scalars()))
+    return list(dict.fromkeys(connection_of(session).execute(query).scalars()))
 
 
-def revisions_of(session: Session, relationship_id: str, slot: str, item: int | None = None) -> list[StoredRevision]:
+def revisions_of(session: Executor, relationship_id: str, slot: str, item: int | None = None) -> list[StoredRevision]:
     """The revisions of a slot (of one item, when given), by item and number, each with its signatures: two
     queries."""
     revisions = RevisionRow.__table__
@@ -207,7 +206,7 @@ def revisions_of(session: Session, relationship_id: str, slot: str, item: int | 
     ).where(revisions.c.relationship_id == relationship_id, revisions.c.slot == slot)
     if item is not None:
         query = query.where(revisions.c.item == item)
-    connection = session.connection()
+    connection = connection_of(session)
     found: dict[int, StoredRevision] = {}
     for row in connection.execute(query.order_by(revisions.c.item, revisions.c.number)):
         found[row.id] = StoredRevision(
@@ -251,16 +250,16 @@ PARTICIPATIONS = (
 )
 
 
-def participations(session: Session, person: str) -> list[tuple[str, str]]:
+def participations(session: Executor, person: str) -> list[tuple[str, str]]:
     """(relationship id, role) of every role ``person`` holds now, by relationship id: one query that the index
     of participants by person answers alone (it holds every column the query reads)."""
-    return [(rel_id, role) for rel_id, role in session.connection().execute(PARTICIPATIONS, {"person": person})]
+    return [(rel_id, role) for rel_id, role in connection_of(session).execute(PARTICIPATIONS, {"person": person})]
 
 
-def person_snapshots(session: Session, bundles: Bundles, person: str) -> tuple[list[Snapshot], list[tuple[str, str]]]:
+def person_snapshots(session: Executor, bundles: Bundles, person: str) -> tuple[list[Snapshot], list[tuple[str, str]]]:
     """The snapshots of the relationships ``person`` holds a role in now, oldest first, and (relationship id, role)
     of each role they hold: three queries, however large the database (the index of participants by person)."""
-    connection = session.connection()
+    connection = connection_of(session)
     snapshots: dict[str, Snapshot] = {}
     held = []
     for row in connection.execute(PERSON_HEADS, {"person": person}):
@@ -278,33 +277,20 @@ def person_snapshots(session: Session, bundles: Bundles, person: str) -> tuple[l
 LATEST_EVENT = select(func.max(RelationshipRow.last_event_at))
 
 
-def latest_event_at(session: Session) -> dt.datetime | None:
+def latest_event_at(session: Executor) -> dt.datetime | None:
     """The time of the latest event of any relationship, from their rows: one query that says whether a read at
     some moment reads the past."""
-    latest = session.connection().execute(LATEST_EVENT).scalar()
+    latest = connection_of(session).execute(LATEST_EVENT).scalar()
     return None if latest is None else from_db(latest)
 
 
-def ids_started_by(session: Session, now: dt.datetime, *, program: str | None = None) -> list[str]:
+def ids_started_by(session: Executor, now: dt.datetime, *, program: str | None = None) -> list[str]:
     """Ids of the relationships started at or before ``now`` (of one program), in ``load_snapshots``' order."""
     table = RelationshipRow.__table__
     query = select(table.c.id).where(table.c.started_at <= to_db(now)).order_by(table.c.started_at, table.c.id)
     if program is not None:
         query = query.where(table.c.program == program)
-    return list(session.connection().execute(query).scalars())
-
-
-def events_until(session: Session, ids: Sequence[str], now: dt.datetime) -> list[Row[Any]]:
-    """The events of ``ids`` dated at or before ``now``, by relationship and seq: (relationship_id, seq, kind,
-    actor, at, payload, hash)."""
-    table = EventRow.__table__
-    query = (
-        select(table.c.relationship_id, table.c.seq, table.c.kind, table.c.actor, table.c.at, table.c.payload)
-        .add_columns(table.c.hash)
-        .where(table.c.relationship_id.in_(list(ids)), table.c.at <= to_db(now))
-        .order_by(table.c.relationship_id, table.c.seq)
-    )
-    return list(session.connection().execute(query).all())
+    return list(connection_of(session).execute(query).scalars())
 
 
 PERSON_LATEST = (
@@ -316,15 +302,15 @@ PERSON_LATEST = (
 """The latest event of any relationship a person ever held a role in (built once: a person's view runs it)."""
 
 
-def person_latest_event_at(session: Session, person: str) -> dt.datetime | None:
+def person_latest_event_at(session: Executor, person: str) -> dt.datetime | None:
     """The time of the latest event of any relationship ``person`` ever held a role in: one query, through the
     index of participants by person."""
-    latest = session.connection().execute(PERSON_LATEST, {"person": person}).scalar()
+    latest = connection_of(session).execute(PERSON_LATEST, {"person": person}).scalar()
     return None if latest is None else from_db(latest)
 
 
-def ever_participated(session: Session, person: str) -> list[str]:
+def ever_participated(session: Executor, person: str) -> list[str]:
     """Ids of every relationship ``person`` ever held a role in, including those they left, by id."""
     table = ParticipantRow.__table__
     query = select(table.c.relationship_id).where(table.c.person == person).distinct()
-    return sorted(session.connection().execute(query).scalars())
+    return sorted(connection_of(session).execute(query).scalars())

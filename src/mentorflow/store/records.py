@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Select, Table, select
-from sqlalchemy.orm import Session
 
 from mentorflow.store import queries
+from mentorflow.store.db import Executor, connection_of
 from mentorflow.store.tables import (
     Definition,
     EventRow,
@@ -170,9 +170,9 @@ def _select(fields: tuple[str, ...], table: Table) -> Select[Any]:
     return select(*(table.c[name] for name in fields))
 
 
-def records(session: Session) -> Iterator[RelationshipRecords]:
+def records(session: Executor) -> Iterator[RelationshipRecords]:
     """Every relationship with all its rows, ``queries.BATCH`` relationships at a time (one query per table)."""
-    connection = session.connection()
+    connection = connection_of(session)
     relationships = _table(RelationshipRow)
     ids = list(connection.execute(select(relationships.c.id).order_by(relationships.c.id)).scalars())
     stored = connection.execute(select(_table(Definition))).all()

@@ -12,9 +12,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from mentorflow.canonical import GENESIS, canonical_json, event_hash
 from mentorflow.engine.snapshot import RevisionView, Snapshot
@@ -432,12 +431,21 @@ def to_event_values(
     )
 
 
-def to_event(row: EventRow) -> Event:
-    return to_event_values(row.relationship_id, row.seq, row.kind, row.actor, row.at, row.payload, row.hash)
+def to_event(row: Sequence[Any]) -> Event:
+    """An ``events_of`` row as an ``Event``."""
+    return to_event_values(*row)
 
 
-def events_of(session: Session, relationship_ids: Iterable[str] | None = None) -> list[EventRow]:
-    query = select(EventRow).order_by(EventRow.relationship_id, EventRow.seq)
+def events_of(
+    session: Executor, relationship_ids: Sequence[str] | None = None, until: dt.datetime | None = None
+) -> list[Row[Any]]:
+    """The event rows of ``relationship_ids`` (else of every relationship), dated at or before ``until`` when
+    given, by relationship and seq: (relationship_id, seq, kind, actor, at, payload, hash)."""
+    table = EventRow.__table__
+    query = select(table.c.relationship_id, table.c.seq, table.c.kind, table.c.actor, table.c.at, table.c.payload)
+    query = query.add_columns(table.c.hash).order_by(table.c.relationship_id, table.c.seq)
     if relationship_ids is not None:
-        query = query.where(EventRow.relationship_id.in_(list(relationship_ids)))
-    return list(session.scalars(query))
+        query = query.where(table.c.relationship_id.in_(list(relationship_ids)))
+    if until is not None:
+        query = query.where(table.c.at <= to_db(until))
+    return list(connection_of(session).execute(query))

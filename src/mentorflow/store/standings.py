@@ -29,9 +29,8 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.orm import Session
 
-from mentorflow.store.db import to_db
+from mentorflow.store.db import Executor, connection_of, to_db
 from mentorflow.store.tables import PhaseStayRow, RelationshipRow
 
 __all__ = [
@@ -88,7 +87,7 @@ def _text(column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 def audit_rows(
-    session: Session, now: dt.datetime, current_format: int, chunk: int, **filters: str | None
+    session: Executor, now: dt.datetime, current_format: int, chunk: int, **filters: str | None
 ) -> Iterator[Sequence[Sequence[Any]]]:
     """(id, definition hash, workflow, version, program, state, entered_at, last_event_at, cached standing) of
     every matching relationship, oldest first, ``chunk`` rows at a time; the cached standing is None where it does
@@ -109,17 +108,17 @@ def audit_rows(
         case((fresh_clause(now, current_format), _REL.c.standing), else_=None).label("standing"),
     )
     query = _filtered(select(*columns), filters).order_by(_REL.c.started_at, _REL.c.id)
-    return session.connection().execute(query.execution_options(yield_per=chunk)).partitions()
+    return connection_of(session).execute(query.execution_options(yield_per=chunk)).partitions()
 
 
 def _outdated(now: dt.datetime, current_format: int) -> ColumnElement[bool]:
     return or_(_REL.c.standing_seq.is_(None), ~fresh_clause(now, current_format))
 
 
-def stale_ids(session: Session, now: dt.datetime, current_format: int) -> list[str]:
+def stale_ids(session: Executor, now: dt.datetime, current_format: int) -> list[str]:
     """The relationships whose cached standing is missing or does not hold at ``now``."""
     query = select(_REL.c.id).where(_outdated(now, current_format)).order_by(_REL.c.id)
-    return list(session.connection().execute(query).scalars())
+    return list(connection_of(session).execute(query).scalars())
 
 
 _SAVE = (
@@ -137,7 +136,7 @@ _SAVE = (
 )
 
 
-def save(session: Session, standings: Sequence[dict[str, Any]], stays: Sequence[dict[str, Any]]) -> int:
+def save(session: Executor, standings: Sequence[dict[str, Any]], stays: Sequence[dict[str, Any]]) -> int:
     """Write computed standings and their phase stays; returns how many were written.
 
     A standing is written only if the relationship is still at the ``seq`` it was computed at, and its stays
@@ -146,7 +145,7 @@ def save(session: Session, standings: Sequence[dict[str, Any]], stays: Sequence[
     """
     if not standings:
         return 0
-    connection = session.connection()
+    connection = connection_of(session)
     connection.execute(_SAVE, [{f"b_{key}": _db(value) for key, value in row.items()} for row in standings])
     seqs = {row["id"]: row["seq"] for row in standings}
     current = select(_REL.c.id, _REL.c.seq).where(_REL.c.id.in_(bindparam("ids", expanding=True)))
@@ -166,15 +165,15 @@ def _db(value: object) -> object:
 # -- summary tallies ------------------------------------------------------------------------------------------------
 
 
-def counts(session: Session, **filters: str | None) -> list[tuple[str, int, str, str | None, int]]:
+def counts(session: Executor, **filters: str | None) -> list[tuple[str, int, str, str | None, int]]:
     """(workflow, version, state, program, relationships) per group, read from the covering index alone."""
     key = (_REL.c.workflow, _REL.c.state, _REL.c.workflow_version, _REL.c.program)
     query = _filtered(select(*key, func.count()), filters).group_by(*key)
-    return [(w, v, s, p, int(n)) for w, s, v, p, n in session.connection().execute(query)]
+    return [(w, v, s, p, int(n)) for w, s, v, p, n in connection_of(session).execute(query)]
 
 
 def totals(
-    session: Session, now: dt.datetime, current_format: int, pairs: Pairs, **filters: str | None
+    session: Executor, now: dt.datetime, current_format: int, pairs: Pairs, **filters: str | None
 ) -> tuple[int, int, int]:
     """(blocked, overdue, outdated) over the matching relationships.
 
@@ -194,17 +193,17 @@ def totals(
         pairs,
         _REL,
     )
-    blocked, overdue, outdated_count = session.connection().execute(query).one()
+    blocked, overdue, outdated_count = connection_of(session).execute(query).one()
     return int(blocked or 0), int(overdue or 0), int(outdated_count or 0)
 
 
 def outdated(
-    session: Session, now: dt.datetime, current_format: int, pairs: Pairs, **filters: str | None
+    session: Executor, now: dt.datetime, current_format: int, pairs: Pairs, **filters: str | None
 ) -> list[tuple[str, bool]]:
     """(id, whether its cached phase stays hold) of each relationship whose cached standing does not."""
     holds = case((_recorded(current_format), True), else_=False)
     query = _pairs(_filtered(select(_REL.c.id, holds).where(_outdated(now, current_format)), filters), pairs, _REL)
-    return [(rel_id, bool(recorded)) for rel_id, recorded in session.connection().execute(query)]
+    return [(rel_id, bool(recorded)) for rel_id, recorded in connection_of(session).execute(query)]
 
 
 def _pairs(query: Select[Any], pairs: Pairs, table: Table) -> Select[Any]:
@@ -230,7 +229,7 @@ def _stays(
 
 
 def stay_days(
-    session: Session, current_format: int, pairs: Pairs, **filters: str | None
+    session: Executor, current_format: int, pairs: Pairs, **filters: str | None
 ) -> list[tuple[str, str, float]]:
     """(workflow, phase, days) of every completed stay recorded and holding."""
     query = _stays(
@@ -240,11 +239,11 @@ def stay_days(
         pairs=pairs,
         filters=filters,
     )
-    return [(workflow, phase, float(days)) for workflow, phase, days in session.connection().execute(query)]
+    return [(workflow, phase, float(days)) for workflow, phase, days in connection_of(session).execute(query)]
 
 
 def stay_tally(
-    session: Session, current_format: int, pairs: Pairs, *, completed: bool, checked: bool, **filters: str | None
+    session: Executor, current_format: int, pairs: Pairs, *, completed: bool, checked: bool, **filters: str | None
 ) -> list[tuple[str, str, int]]:
     """(workflow, phase, count) over the recorded phase stays: completed stays, or relationships that reached it."""
     days = _STAYS.c.days.is_not(None) if completed else _STAYS.c.days.is_(None)
@@ -255,11 +254,11 @@ def stay_tally(
         pairs=pairs,
         filters=filters,
     ).group_by(_STAYS.c.workflow, _STAYS.c.phase)
-    return [(workflow, phase, int(count)) for workflow, phase, count in session.connection().execute(query)]
+    return [(workflow, phase, int(count)) for workflow, phase, count in connection_of(session).execute(query)]
 
 
 def stay_at_rank(
-    session: Session,
+    session: Executor,
     current_format: int,
     pairs: Pairs,
     *,
@@ -287,4 +286,4 @@ def stay_at_rank(
         .limit(1)
         .offset(rank - 1)
     )
-    return float(session.connection().execute(query).scalar_one())
+    return float(connection_of(session).execute(query).scalar_one())
