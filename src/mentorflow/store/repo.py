@@ -448,4 +448,4 @@ def events_of(
         query = query.where(table.c.relationship_id.in_(list(relationship_ids)))
     if until is not None:
         query = query.where(table.c.at <= to_db(until))
-    return list(connection_of(session).execute(query))
+    return list(connection_of(session).execute(query).all())
