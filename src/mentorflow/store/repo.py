@@ -442,8 +442,11 @@ def events_of(
     """The event rows of ``relationship_ids`` (else of every relationship), dated at or before ``until`` when
     given, by relationship and seq: (relationship_id, seq, kind, actor, at, payload, hash)."""
     table = EventRow.__table__
-    query = select(table.c.relationship_id, table.c.seq, table.c.kind, table.c.actor, table.c.at, table.c.payload)
-    query = query.add_columns(table.c.hash).order_by(table.c.relationship_id, table.c.seq)
+    query = (
+        select(table.c.relationship_id, table.c.seq, table.c.kind, table.c.actor, table.c.at, table.c.payload)
+        .add_columns(table.c.hash)
+        .order_by(table.c.relationship_id, table.c.seq)
+    )
     if relationship_ids is not None:
         query = query.where(table.c.relationship_id.in_(list(relationship_ids)))
     if until is not None:
