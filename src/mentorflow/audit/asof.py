@@ -84,7 +84,7 @@ def _replay(session: Executor, bundles: Bundles, rows: Sequence[Any], keep_event
             if kind == "overridden":
                 found.overrides.append(queries.override_from(seq, actor, payload))
     if keep_events:
-        found.events = [repo.to_event_values(*row) for row in rows]
+        found.events = [repo.to_event(row) for row in rows]
     _, snapshot.seq, _, _, last_at, _, snapshot.last_hash = rows[-1]
     snapshot.last_event_at = from_db(last_at)
     snapshot.items = dict(sorted(snapshot.items.items()))  # by slot, as the rows load them: a status lists them so
