@@ -212,3 +212,16 @@ def test_a_plain_platform_engine_keeps_mentorflow_inside_the_callers_transaction
         assert [e.kind for e in mf.history(kept.id)] == ["started"]
     finally:
         engine.dispose()
+
+
+def test_reads_in_a_callers_session_see_its_uncommitted_writes(mf: Mentorflow) -> None:
+    """Reads given the caller's session (the report's shared one included) see what it has not committed; reads
+    of mentorflow's own, on a connection of their own, do not."""
+    with Session(mf.engine) as session:
+        rel = mf.start("traditional-dyad", DYAD, actor=ADMIN, session=session)
+        summary, rows = mf.overview(session=session)
+        assert [row.id for row in rows] == [rel.id]
+        assert summary.total == 1
+        assert [event.kind for event in mf.history(rel.id, session=session)] == ["started"]
+        session.rollback()
+    assert mf.overview()[1] == []

@@ -214,14 +214,14 @@ def read(engine: Engine, session: SessionLike | None) -> Iterator[Executor]:
 
 @contextmanager
 def read_session(engine: Engine, session: SessionLike | None) -> Iterator[Session]:
-    """One read as a Session, for reads that hand it on as ``session=`` to public methods (the HTML report's)."""
-    session = caller_session(session)
-    with translated():
-        if session is not None:
-            yield session
+    """A ``read`` as a Session, for a read that hands itself on as ``session=`` to public methods (the HTML
+    report's): the caller's session, or one joined to the Connection of a read of its own."""
+    with read(engine, session) as reading:
+        if isinstance(reading, Session):
+            yield reading
         else:
-            with Session(engine) as own, own.begin():
-                yield own
+            with Session(bind=reading) as joined:
+                yield joined
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
