@@ -170,6 +170,8 @@ AUTHOR_WORDING = [
     ("title: Pair", "title: ''", "title: must not be empty (got '')"),
     ("version: 1", "version: 1.5", "version: takes a whole number (got 1.5)"),
     ("version: 1", "version: 0", "version: must be at least 1 (got 0)"),
+    # what a database's integer column holds: a larger version passed validation, then crashed `start`
+    ("version: 1", "version: 2147483648", "version: must be at most 2147483647 (got 2147483648)"),
     ("mentorflow: 1", "mentorflow: 2", "mentorflow: takes 1 (got 2)"),
     ("mentee: {}", "mentee: 3", "roles.mentee: takes a mapping, such as {key: value} (got 3)"),
     ("mentee: {}", "mentee: {added_by: mentor}", "roles.mentee.added_by: takes a list, such as [a, b] (got 'mentor')"),
@@ -201,6 +203,7 @@ AUTHOR_WORDING = [
         "from: [open], requires: [{by: [mentor]}]",
         "all, any, not, check; it has only by",
     ),
+    ("from: [open]", "from: [open], requires: [{}]", "all, any, not, check; it is empty"),
     ("from: [open]", "from: [open], requires: [{sigend: x}]", "unknown key 'sigend' (did you mean 'signed'?)"),
     ("from: [open]", "from: [open], requires: [{approvd: x}]", "unknown key 'approvd' (did you mean 'signed'?)"),
     ("from: [open]", "from: [open], requires: [{finished: x}]", "unknown key 'finished' (did you mean 'complete'?)"),

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+from pathlib import Path
 
 import pytest
 
 from mentorflow.definitions import Workflow
 from mentorflow.definitions.checks import check_workflow
 from mentorflow.definitions.parse import parse_document
-from mentorflow.definitions.yamlsafe import MAX_DEPTH, MAX_NODES, Located, load_text
+from mentorflow.definitions.yamlsafe import MAX_DEPTH, MAX_NODES, Located, load_text, read_file
 from mentorflow.errors import DefinitionError
 
 ON_OFF_WORKFLOW = """\
@@ -230,6 +232,23 @@ def test_binary_values_are_refused() -> None:
     """`!!binary` would load as bytes, which no definition uses and no bundle can hash; it is refused."""
     with pytest.raises(DefinitionError, match=r"^test\.yaml:2:11: definition\.syntax: binary values \(!!binary\)"):
         load_text("check: has_funding\nargs: {x: !!binary aGVsbG8=}\n", "test.yaml")
+
+
+@pytest.mark.parametrize("scalar", [".inf", "-.inf", ".nan", "1.0e+400"])
+def test_numbers_that_are_not_finite_are_refused_where_written(scalar: str) -> None:
+    """A definition is hashed as JSON, which has no infinity: `.inf` passed validation, then crashed `start`."""
+    with pytest.raises(
+        DefinitionError, match=rf"^test\.yaml:2:11: definition\.invalid_value: invalid value '{re.escape(scalar)}'"
+    ):
+        load_text(f"check: ok\nargs: {{x: {scalar}}}\n", "test.yaml")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="this system has no named pipes")
+def test_a_named_pipe_without_a_writer_reads_as_empty_instead_of_waiting(tmp_path: Path) -> None:
+    """Opening a pipe for reading waits for a writer, for ever: `workflow validate pipe.yaml` used to hang."""
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)
+    assert read_file(pipe).value is None
 
 
 def test_python_tags_are_refused() -> None:

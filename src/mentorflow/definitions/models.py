@@ -56,7 +56,9 @@ NAME_PATTERN = r"^[a-z][a-z0-9_-]*$"
 WORKFLOW_ID_PATTERN = r"^[a-z][a-z0-9-]{1,62}$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=63)]
 WorkflowId = Annotated[str, StringConstraints(pattern=WORKFLOW_ID_PATTERN)]
-PositiveInt = Annotated[int, Field(ge=1)]
+MAX_WHOLE = 2**31 - 1
+"""The largest version, count or limit: what every database's integer column holds (PostgreSQL's is 32 bits)."""
+PositiveInt = Annotated[int, Field(ge=1, le=MAX_WHOLE)]
 Days = Annotated[int, Field(ge=0, le=36_600)]
 
 

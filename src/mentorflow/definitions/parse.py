@@ -188,6 +188,8 @@ def _form_message(error: Any, forms: tuple[str, ...], keys: frozenset[str]) -> s
     if not isinstance(value, dict):
         return f"{message}; write it as a mapping such as {{{forms[0]}: SLOT}}" + got(value)
     unknown = [key for key in value if str(key) not in keys]
+    if not value:
+        return f"{message}; it is empty"
     if not unknown:
         return f"{message}; it has only {', '.join(map(str, value))}"
     synonym = did_you_mean(unknown[0], [word for word, form in _SYNONYMS.items() if form in forms])

@@ -8,8 +8,10 @@ the node graph with PyYAML and build plain Python values ourselves, recording th
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,8 +78,9 @@ def read_file(path: Path) -> Located:
     try:
         # Read one byte past the limit and no further, whatever the file is: a device such as /dev/zero or a
         # pipe has no size to ask for beforehand, and would otherwise be read until memory runs out.
-        with path.open("rb") as stream:
-            size = os.fstat(stream.fileno()).st_size if path.is_file() else None  # a regular file says its size
+        with open(path, "rb", opener=_nonblocking) as stream:  # Path.open takes no opener
+            status = os.fstat(stream.fileno())
+            size = status.st_size if stat.S_ISREG(status.st_mode) else None  # a regular file says its size
             raw = b"" if size is not None and size > MAX_BYTES else stream.read(MAX_BYTES + 1)
     except OSError as exc:
         raise _fail(
@@ -113,6 +116,14 @@ def read_file(path: Path) -> Located:
             ]
         ) from exc
     return load_text(text, name)
+
+
+def _nonblocking(path: str, flags: int) -> int:
+    """Open without waiting: opening a named pipe for reading otherwise blocks until a writer comes, for ever.
+    Once open, reads block as usual: a pipe with no writer reads as empty, one with a writer as what it sends."""
+    descriptor = os.open(path, flags | os.O_NONBLOCK)
+    os.set_blocking(descriptor, True)
+    return descriptor
 
 
 def dump_text(value: Any) -> str:
@@ -238,7 +249,7 @@ class _Builder:
                 node, "definition.syntax", "binary values (!!binary) are not allowed", "Write the value as text."
             )
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         # PyYAML's constructors fail on malformed explicitly tagged scalars (`!!int ''`, `!!bool x`) with bare
         # lookup and index errors, not only with YAMLError.
         except (yaml.YAMLError, ValueError, OverflowError, LookupError, AttributeError) as exc:
@@ -248,6 +259,14 @@ class _Builder:
                 f"invalid value {node.value!r}: {_unconstructed(node.tag, exc)}",
                 "Quote the value if it is meant as text.",
             ) from exc
+        if isinstance(value, float) and not math.isfinite(value):  # `.inf`, `.nan`, `1e400`: no JSON value
+            raise self._error(
+                node,
+                "definition.invalid_value",
+                f"invalid value {node.value!r}: a definition's numbers must be finite",
+                "Write a finite number, or quote the value if it is meant as text.",
+            )
+        return value
 
     def _mapping(self, node: yaml.Node, path: PathKey, depth: int) -> dict[Any, Any]:
         # Merge keys are resolved here rather than by PyYAML's flatten_mapping, which rewrites the shared node
