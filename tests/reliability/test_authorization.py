@@ -319,6 +319,27 @@ def test_a_stranger_is_told_the_roles_but_not_the_people(mf: Mentorflow) -> None
         )
 
 
+def test_a_stranger_is_refused_before_any_name_or_state_is_checked(mf: Mentorflow) -> None:
+    """A trigger or slot name that does not exist, or a relationship that has ended, is not what a stranger hears:
+    those refusals would tell them the state and the workflow (DESIGN §17: participation comes first)."""
+    rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
+    ended = mf.start("micro-mentoring", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
+    mf.fire(ended, "decline", actor="ann", reason="no time this term")
+    for attempt in (
+        lambda: mf.fire(rel_id, "launch", actor="zed"),
+        lambda: mf.fire(rel_id, "no-such-trigger", actor="zed", dry_run=True),
+        lambda: mf.submit(rel_id, "no-such-slot", {}, actor="zed"),
+        lambda: mf.sign(rel_id, "no-such-slot", actor="zed", revision=1),
+        lambda: mf.join(ended, "mentee", "cy", actor="zed"),
+        lambda: mf.leave(ended, "bob", actor="zed"),
+    ):
+        with pytest.raises(MentorflowError) as caught:
+            attempt()
+        assert caught.value.code == "actor.not_participant"
+        assert "state" not in caught.value.message
+        assert "traditional-dyad" not in caught.value.message
+
+
 def test_a_role_may_submit_only_to_its_slots(mf: Mentorflow) -> None:
     """The mentor may not submit the mentee's IDP; the hint names who submits it."""
     rel_id = mf.start("traditional-dyad", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id

@@ -21,6 +21,7 @@ from mentorflow.engine.requirements import GuardFunction, evaluate
 from mentorflow.engine.rules import (
     check_cardinality,
     check_clock,
+    may_act,
     may_add,
     may_fire,
     may_remove,
@@ -28,7 +29,6 @@ from mentorflow.engine.rules import (
     may_start,
     may_submit,
     not_final,
-    participant_roles,
     signing_role,
 )
 from mentorflow.engine.snapshot import PLAIN_ITEM, ItemView, Snapshot
@@ -126,11 +126,10 @@ def plan_start(
 def plan_join(snapshot: Snapshot, role: str, person: str, actor: Actor, *, now: dt.datetime) -> Write:
     """``person`` takes ``role``: added by an administrator or by a holder of a role in its ``added_by``."""
     check_person(person)
+    may_act(snapshot, actor)
     not_final(snapshot, "join")
     check_clock(snapshot, now)
     workflow = snapshot.bundle.workflow
-    if actor.kind == "person":
-        participant_roles(snapshot, actor)
     if not isinstance(role, str) or role not in workflow.roles:
         raise CardinalityError(
             f"workflow {workflow.workflow!r} has no role {role!r}", hint=f"Roles: {', '.join(workflow.roles)}."
@@ -151,11 +150,10 @@ def plan_join(snapshot: Snapshot, role: str, person: str, actor: Actor, *, now: 
 def plan_leave(snapshot: Snapshot, person: str, actor: Actor, reason: str | None, *, now: dt.datetime) -> Write:
     """``person`` leaves: by themselves, or removed by an administrator or a role in their role's ``added_by``."""
     check_person(person)
+    may_act(snapshot, actor)
     not_final(snapshot, "leave")
     check_clock(snapshot, now)
     reason = _reason(reason)
-    if actor.kind == "person":
-        participant_roles(snapshot, actor)
     roles = snapshot.roles_of(person)
     if not roles:
         raise NotParticipant(
@@ -241,6 +239,7 @@ def plan_submit(
 ) -> tuple[Write, Submitted]:
     """A new revision of a slot (or of one item), or, when the content is identical to the latest revision of
     that document, nothing: that revision comes back ``unchanged`` and no signature is voided."""
+    may_act(snapshot, actor)
     definition = slot_for(snapshot, slot)
     not_final(snapshot, "submit")
     check_clock(snapshot, now)
@@ -291,6 +290,7 @@ def plan_sign(
     snapshot: Snapshot, slot: str, actor: Actor, item: int | None, revision: int, *, now: dt.datetime
 ) -> Write:
     """``actor``'s signature on ``revision``, the revision they read: refused unless it is still the latest."""
+    may_act(snapshot, actor)
     definition = slot_for(snapshot, slot)
     not_final(snapshot, "sign")
     check_clock(snapshot, now)
@@ -387,6 +387,7 @@ def plan_fire(
     reason: str | None = None,
     resolve: Callable[[str, int | None], Bundle] | None = None,
 ) -> Write:
+    may_act(snapshot, actor)
     check_clock(snapshot, now)
     machine = compiled(snapshot.bundle)
     transition = machine.find(snapshot.state, trigger)

@@ -38,6 +38,7 @@ __all__ = [
     "check_cardinality",
     "check_clock",
     "check_readable",
+    "may_act",
     "may_add",
     "may_fire",
     "may_read",
@@ -65,6 +66,13 @@ def participant_roles(snapshot: Snapshot, actor: Actor) -> list[str]:
             actor=actor.label,
         )
     return roles
+
+
+def may_act(snapshot: Snapshot, actor: Actor) -> None:
+    """A person acts only where they take part. Asked before anything else about a write (DESIGN §17's order of
+    refusals), so that a stranger learns nothing from the refusal: not the state, nor a trigger or slot name."""
+    if actor.kind == "person":
+        participant_roles(snapshot, actor)
 
 
 def not_final(snapshot: Snapshot, doing: str) -> None:
