@@ -1,4 +1,5 @@
-"""Who acts, and the identifiers they are known by: checked once, at the edge of the library.
+"""Who acts, the identifiers they are known by, and the whole numbers they pass: checked once, at the edge of
+the library.
 
 Kept apart from ``types`` (the values the API returns) because every layer needs it: the engine decides by the
 actor's kind, the store records the actor's label, the CLI builds one from ``--as`` and ``--admin``.
@@ -13,7 +14,15 @@ from pydantic import BaseModel, ConfigDict
 
 from mentorflow.errors import InvalidActor, InvalidInput
 
-__all__ = ["ADMIN_PREFIX", "MAX_IDENTIFIER", "SYSTEM", "Actor", "check_identifier", "check_person"]
+__all__ = [
+    "ADMIN_PREFIX",
+    "MAX_IDENTIFIER",
+    "SYSTEM",
+    "Actor",
+    "check_identifier",
+    "check_person",
+    "check_whole",
+]
 
 MAX_IDENTIFIER = 200
 ADMIN_PREFIX = "admin:"
@@ -44,6 +53,13 @@ def check_identifier(value: object, what: str) -> str:
         )
     if _CONTROL.search(value):
         raise InvalidInput(f"{what} {value!r} contains control characters", hint=f"Remove them from the {what}.")
+    return value
+
+
+def check_whole(value: object, what: str, *, least: int, most: int, hint: str) -> int:
+    """A whole number from ``least`` to ``most``; never a bool, which Python counts as one."""
+    if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
+        raise InvalidInput(f"{what} must be a whole number from {least} to {most}, got {value!r}", hint=hint)
     return value
 
 

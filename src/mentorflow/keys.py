@@ -55,6 +55,10 @@ class Keyring:
         list or text says so explicitly, and None reads ``MENTORFLOW_KEY`` (unset or empty: no key either)."""
         if key is None:
             key = os.environ.get(ENV, "")
+        if not isinstance(key, str) and not (isinstance(key, Sequence) and all(isinstance(k, str) for k in key)):
+            raise InvalidInput(
+                f"key must be text or a list of texts, got {type(key).__name__}", hint=_HINT, cli_hint=_CLI_HINT
+            )
         parts = [part.strip() for part in (key.split(",") if isinstance(key, str) else key)]
         return cls(parts) if any(parts) else None
 

@@ -18,6 +18,7 @@ from typing import Literal
 from mentorflow import store
 from mentorflow.audit.standing import build_standing
 from mentorflow.definitions import Bundle, Loaded, Registry
+from mentorflow.definitions.models import MAX_WHOLE
 from mentorflow.engine.migration import Move, Refusal, check_mapping, plan_migration
 from mentorflow.engine.requirements import GuardFunction
 from mentorflow.engine.snapshot import Snapshot
@@ -29,7 +30,7 @@ from mentorflow.errors import (
     VersionConflict,
     WorkflowNotFound,
 )
-from mentorflow.identifiers import Actor, check_identifier, check_person
+from mentorflow.identifiers import Actor, check_identifier, check_person, check_whole
 from mentorflow.store import moves, queries, repo
 from mentorflow.store.definitions import definitions
 from mentorflow.types import MigrationResult
@@ -57,9 +58,7 @@ def mover(actor: Actor | str | None) -> Actor:
 
 
 def _version(value: object, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise InvalidInput(f"{what} must be a whole number of 1 or more, got {value!r}", hint="Pass e.g. 2.")
-    return value
+    return check_whole(value, what, least=1, most=MAX_WHOLE, hint="Pass e.g. 2.")
 
 
 def _mapping(states: Mapping[str, str] | None) -> dict[str, str]:

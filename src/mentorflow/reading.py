@@ -10,7 +10,7 @@ caller is trusted.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from mentorflow import store
 from mentorflow.audit import asof, documents, reads
@@ -25,9 +25,10 @@ from mentorflow.audit.summary import summarise
 from mentorflow.audit.verify import Definitions, check_relationship, erased_revisions
 from mentorflow.audit.visibility import open_read, readable_events, readable_status
 from mentorflow.definitions import Registry, Workflow
+from mentorflow.definitions.models import MAX_DAYS, MAX_WHOLE
 from mentorflow.engine.requirements import GuardFunction
 from mentorflow.errors import InvalidInput
-from mentorflow.identifiers import Actor, check_identifier, check_person
+from mentorflow.identifiers import Actor, check_identifier, check_person, check_whole
 from mentorflow.keys import Keyring
 from mentorflow.store import heads, queries, records, repo, standings
 from mentorflow.store.definitions import definitions
@@ -59,9 +60,44 @@ def _actor(actor: Actor | str | None) -> Actor | None:
 
 
 def _check_days(days: object, what: str) -> None:
-    """A number of days given to a filter: None, or a whole number, 0 or more."""
-    if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 0):
-        raise InvalidInput(f"{what} must be 0 or more, got {days!r}", hint="Pass a whole number of days.")
+    """A number of days given to a filter: None, or a whole number from 0 to a hundred years."""
+    if days is not None:
+        check_whole(days, what, least=0, most=MAX_DAYS, hint="Pass a whole number of days.")
+
+
+def check_page(after: object, limit: object, last: str, *, most: int = MAX_WHOLE, unlimited: bool = False) -> None:
+    """Refuse an ``after`` that is not a whole number from 0 (None reads from the start), or a ``limit`` not from 1
+    to ``most`` (None only where a read may be ``unlimited``); both bounded by what the ids' columns hold."""
+    hint = f"Pass {last} as after=, a count as limit=, or leave them out."
+    if after is not None:
+        check_whole(after, "after", least=0, most=MAX_WHOLE, hint=hint)
+    if limit is not None or not unlimited:
+        check_whole(limit, "limit", least=1, most=most, hint=hint)
+
+
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+"""The clock's range: wide enough for any program, and narrow enough that a hundred years of due dates on either
+side of it are still dates Python can reckon with."""
+
+
+def moment_of(clock: Callable[[], object]) -> dt.datetime:
+    """The clock's time as aware UTC (a naive time is UTC), refused with ``input.invalid`` when it is no datetime
+    or lies outside ``EARLIEST`` to ``LATEST``."""
+    moment = clock()
+    hint = "Check the clock: --now or MENTORFLOW_NOW on the command line, or the clock= given to Mentorflow."
+    if not isinstance(moment, dt.datetime):
+        raise InvalidInput(f"the clock gave {moment!r}, not a datetime", hint=hint)
+    try:
+        moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    except OverflowError:
+        moment = LATEST if moment.year > 1 else EARLIEST - dt.timedelta(1)  # beyond either end, in UTC
+    if not EARLIEST <= moment < LATEST:
+        raise InvalidInput(
+            f"the clock gave {moment.isoformat()}, outside the years {EARLIEST.year} to {LATEST.year - 1}",
+            hint=hint,
+        )
+    return moment
 
 
 class Reads:
@@ -73,8 +109,11 @@ class Reads:
     bundles: store.Bundles
     guards: dict[str, GuardFunction]
 
+    clock: Callable[[], dt.datetime]
+
     def now(self) -> dt.datetime:
-        raise NotImplementedError
+        """The clock's time, as aware UTC: what every read and write is dated by."""
+        return moment_of(self.clock)
 
     def _check_filters(self, session: store.SessionLike | None, **filters: str | None) -> None:
         """Refuse a filter that names no workflow, state or phase loaded, or no program stored, before a streamed

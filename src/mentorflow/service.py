@@ -28,12 +28,11 @@ from mentorflow.engine.reminders import Reminder, TickResult, reminders_owed
 from mentorflow.engine.requirements import GuardFunction
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.engine.writes import Write
-from mentorflow.errors import InvalidInput
-from mentorflow.identifiers import Actor, check_identifier
+from mentorflow.identifiers import Actor, check_identifier, check_whole
 from mentorflow.keys import Keyring
 from mentorflow.lifecycle import ArchiveCounts, Erasure
 from mentorflow.migrating import Migration
-from mentorflow.reading import Reads
+from mentorflow.reading import Reads, check_page
 from mentorflow.store import feed, queries, repo
 from mentorflow.store import reminders as stored_reminders
 from mentorflow.store.feed import ChangePage
@@ -58,19 +57,6 @@ DEFAULT_DB = "sqlite:///mentorflow.db"
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _check_page(after: int | None, limit: int | None, last: str, *, most: int | None = None) -> None:
-    """Refuse an ``after`` that is not a whole number from 0, or a ``limit`` not from 1 (to ``most``)."""
-    for value, what, least, top in ((after, "after", 0, None), (limit, "limit", 1, most)):
-        if value is None:
-            continue
-        if not isinstance(value, int) or isinstance(value, bool) or value < least or (top and value > top):
-            bounds = f"from {least} to {top}" if top else f"{least} or more"
-            raise InvalidInput(
-                f"{what} must be a whole number {bounds}, got {value!r}",
-                hint=f"Pass {last} as after=, a count as limit=, or leave them out.",
-            )
 
 
 class Mentorflow(Reads):
@@ -99,7 +85,7 @@ class Mentorflow(Reads):
         """Signs each event written and checks each event verified; from ``key``, else ``MENTORFLOW_KEY``."""
         self.registry = Registry(workflow_dirs)
         self.clock = clock or _utcnow
-        self.retries = max(1, retries)
+        self.retries = check_whole(retries, "retries", least=1, most=1000, hint="Pass e.g. retries=8.")
         self.guards: dict[str, GuardFunction] = {}
         self.bundles = store.Bundles()
         """The stored definitions this instance has read, by hash (they are content-addressed)."""
@@ -130,10 +116,6 @@ class Mentorflow(Reads):
                 subscribers.remove(callback)
 
         return unsubscribe
-
-    def now(self) -> dt.datetime:
-        moment = self.clock()
-        return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
     # -- writes --------------------------------------------------------------------------------------------------
 
@@ -389,7 +371,7 @@ class Mentorflow(Reads):
     ) -> list[Reminder]:
         """The reminders ``tick`` recorded, in the order it recorded them: of one relationship, or all; ``after``
         an ``id`` already seen. To send them on, follow the change feed (``changes``), which carries them too."""
-        _check_page(after, limit, "the id of the last reminder read")
+        check_page(after, limit, "the id of the last reminder read", unlimited=True)
         with store.read(self.engine, session) as reading:
             return stored_reminders.list_reminders(
                 reading,
@@ -404,7 +386,7 @@ class Mentorflow(Reads):
 
         It runs in transactions of its own: the numbering of newly committed changes is a write (``store.feed``).
         """
-        _check_page(after, limit, "the position of the last change read (`next`)", most=1000)
+        check_page(after, limit, "the position of the last change read (`next`)", most=1000)
         feed.sequence(self.engine)
         with store.read(self.engine, None) as reading:
             return feed.read(reading, after or 0, limit)

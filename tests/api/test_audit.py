@@ -185,10 +185,17 @@ def test_audit_is_as_of_the_clock(mf: Mentorflow, cohort: dict[str, str], clock:
 
 def test_audit_refuses_negative_stalled_days(mf: Mentorflow) -> None:
     """`stalled_days` is a number of days, 0 or more."""
-    with pytest.raises(InvalidInput, match="stalled days must be 0 or more, got -1"):
+    with pytest.raises(InvalidInput, match="stalled days must be a whole number from 0 to 36600, got -1"):
         mf.audit(stalled_days=-1)
 
 
 def test_relationship_ids_lists_every_id(mf: Mentorflow, cohort: dict[str, str]) -> None:
     """`relationship_ids` yields every relationship's id."""
     assert set(mf.relationship_ids()) == set(cohort.values())
+
+
+@pytest.mark.parametrize("days", [36_601, 10**9, 10**30])
+def test_audit_refuses_due_within_beyond_a_hundred_years(mf: Mentorflow, days: int) -> None:
+    """A horizon past any date Python reckons with was an internal OverflowError; it is `input.invalid`."""
+    with pytest.raises(InvalidInput, match=f"due within days must be a whole number from 0 to 36600, got {days}"):
+        mf.audit(due_within=days)

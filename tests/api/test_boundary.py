@@ -6,13 +6,14 @@ the schema, and URLs that are no database at all: each must answer with a ``Ment
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from mentorflow import Actor, Mentorflow, MentorflowError, StorageError
+from mentorflow import Actor, InvalidInput, Mentorflow, MentorflowError, StorageError
 from tests.conftest import Database, MakeMentorflow
 from tests.content import latest, valid
 
@@ -218,3 +219,46 @@ def test_identifiers_refuse_exactly_the_control_and_surrogate_characters() -> No
 
     refused = {code for code in range(sys.maxunicode + 1) if _CONTROL.match(chr(code))}
     assert refused == {code for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) in ("Cc", "Cs")}
+
+
+@pytest.mark.parametrize(
+    ("moment", "message"),
+    [
+        (None, "the clock gave None, not a datetime"),
+        ("2026-09-01", "the clock gave '2026-09-01', not a datetime"),
+        (dt.date(2026, 9, 1), r"the clock gave datetime.date\(2026, 9, 1\), not a datetime"),
+        (dt.datetime(9999, 12, 31, tzinfo=dt.UTC), "the clock gave 9999-12-31T00:00:00\\+00:00, outside the years"),
+        (dt.datetime(1, 1, 1, 3, tzinfo=dt.timezone(dt.timedelta(hours=5))), "outside the years 1900 to 8999"),
+    ],
+    ids=["none", "text", "date", "year-9999", "before-year-1-in-utc"],
+)
+def test_a_clock_that_gives_no_usable_time_is_refused(make_mf: MakeMentorflow, moment: object, message: str) -> None:
+    """The clock dates every read and write; one giving no datetime, or one whose due dates a hundred years on
+    would pass the year 9999, was an internal AttributeError or OverflowError."""
+    mf = make_mf(clock=lambda: moment)
+    for call in (mf.audit, lambda: mf.start("traditional-dyad", {"mentor": "a", "mentee": "b"}, actor=ADMIN)):
+        with pytest.raises(InvalidInput, match=message) as caught:
+            call()
+        assert "clock=" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"retries": "3"}, "retries must be a whole number from 1 to 1000, got '3'"),
+        ({"retries": 0}, "retries must be a whole number from 1 to 1000, got 0"),
+        ({"key": 5}, "key must be text or a list of texts, got int"),
+        ({"key": [5]}, "key must be text or a list of texts, got list"),
+    ],
+)
+def test_constructor_arguments_of_the_wrong_kind_are_refused(arguments: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        Mentorflow("sqlite://", **arguments)
+
+
+def test_a_workflow_directory_given_as_one_string_is_one_directory(tmp_path: Any) -> None:
+    """A bare string was split into its characters: "/" among them, scanned to the root of the filesystem."""
+    (tmp_path / "extra").mkdir()
+    mf = Mentorflow("sqlite://", workflow_dirs=str(tmp_path / "extra"))
+    assert mf.registry.extra_dirs == [tmp_path / "extra"]
+    assert "traditional-dyad" in {info.workflow for info in mf.workflows(database=False)}

@@ -78,3 +78,22 @@ def test_bad_options_are_refused(run: Invoke, args: list[str]) -> None:
     assert result.exit_code == 2
     assert "Invalid value" in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["changes", "--follow", "--interval", "nan"],
+        ["changes", "--follow", "--interval", "inf"],
+        ["deliver", "--once", "--lease", "nan"],
+        ["deliver", "--once", "--timeout", "inf"],
+        ["deliver", "--poll", "1e300"],
+    ],
+    ids=" ".join,
+)
+def test_seconds_that_are_no_number_or_past_a_day_are_refused(run: Invoke, arguments: list[str]) -> None:
+    """`nan` passed every bound and `inf` overflowed the clock: a worker crashed, leaving its deliveries leased."""
+    result = run(*arguments)
+    assert result.exit_code == 2
+    assert "Invalid value for '--" in result.stderr
+    assert "error[internal]" not in result.output

@@ -387,6 +387,21 @@ def test_bad_now(run: Invoke) -> None:
     assert "error[input.invalid]: --now 'yesterday' is not an ISO date" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("now", "message"),
+    [
+        ("0001-01-01T00:00:00+05:00", "--now '0001-01-01T00:00:00+05:00' is outside the years mentorflow keeps"),
+        ("9999-12-31", "the clock gave 9999-12-31T00:00:00+00:00, outside the years 1900 to 8999"),
+    ],
+)
+def test_a_now_at_the_edge_of_the_calendar_is_refused(run: Invoke, now: str, message: str) -> None:
+    """Dates whose due dates would pass the year 9999 (or whose UTC falls before year 1) were internal errors."""
+    for command in (["audit", "--due-within", "30"], ["tick", "--dry-run"]):
+        result = run("--now", now, *command)
+        assert result.exit_code == 1
+        assert f"error[input.invalid]: {message}" in result.stderr
+
+
 def test_json_logs_on_stderr(run: Invoke, wf: list[str]) -> None:
     """`--log-format json` writes one JSON object per write on stderr, with the relationship bound."""
     result = run(

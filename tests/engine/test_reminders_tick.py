@@ -250,7 +250,9 @@ def test_only_obligations_that_declare_reminders_are_reminded(
     assert mf.due_reminders() == []  # a final relationship is owed nothing
 
 
-@pytest.mark.parametrize("arguments", [{"after": -1}, {"limit": 0}, {"limit": True}, {"after": "3"}])
+@pytest.mark.parametrize(
+    "arguments", [{"after": -1}, {"limit": 0}, {"limit": True}, {"after": "3"}, {"after": 10**30}, {"limit": 10**30}]
+)
 def test_a_bad_position_or_limit_is_refused(mf: Mentorflow, arguments: dict[str, object]) -> None:
     """`reminders(after=, limit=)` take whole numbers; anything else is `input.invalid`, not a database error."""
     with pytest.raises(InvalidInput, match="must be a whole number") as info:

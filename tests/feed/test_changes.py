@@ -113,7 +113,11 @@ def test_a_rolled_back_platform_transaction_leaves_no_change(mf: Mentorflow) -> 
     assert [c.kind for c in _all(mf)] == ["started"]
 
 
-@pytest.mark.parametrize(("after", "limit"), [(-1, 10), (0, 0), (0, 1001), (True, 10), ("3", 10), (0, 2.5)], ids=str)
+@pytest.mark.parametrize(
+    ("after", "limit"),
+    [(-1, 10), (0, 0), (0, 1001), (True, 10), ("3", 10), (0, 2.5), (0, None), (2**31, 10), (10**30, 10)],
+    ids=str,
+)
 def test_bad_pages_are_refused(mf: Mentorflow, after: object, limit: object) -> None:
     with pytest.raises(InvalidInput, match="must be a whole number"):
         mf.changes(after=after, limit=limit)  # type: ignore[arg-type]

@@ -217,7 +217,8 @@ def test_a_reserved_id_is_refused_as_such_first(mf: Mentorflow) -> None:
 
 
 BAD_REQUESTS = [
-    ({"to_version": 0}, InvalidInput, "to_version must be a whole number of 1 or more"),
+    ({"to_version": 0}, InvalidInput, "to_version must be a whole number from 1 to 2147483647"),
+    ({"to_version": 2, "from_version": 10**30}, InvalidInput, "from_version must be a whole number from 1 to"),
     ({"to_version": True}, InvalidInput, "to_version must be a whole number"),
     ({"to_version": 2, "from_version": 2}, InvalidInput, "from_version and to_version are both 2"),
     ({"to_version": 2, "program": " x"}, InvalidInput, "program must be non-empty text"),

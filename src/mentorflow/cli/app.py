@@ -34,13 +34,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 def parse_now(value: str) -> dt.datetime:
     """A date or datetime in ISO form; naive values are UTC."""
     text = value.strip()
+    hint = "Use e.g. 2026-09-01 or 2026-09-01T14:00:00Z."
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(
-            f"--now {value!r} is not an ISO date or datetime", hint="Use e.g. 2026-09-01 or 2026-09-01T14:00:00Z."
-        ) from None
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+        raise InvalidInput(f"--now {value!r} is not an ISO date or datetime", hint=hint) from None
+    try:
+        return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    except OverflowError:  # its UTC falls before the year 1 or after 9999
+        raise InvalidInput(f"--now {value!r} is outside the years mentorflow keeps", hint=hint) from None
+
+
+class Seconds(click.FloatRange):
+    """A number of seconds from ``least`` to a day: never ``nan`` (which no bound refuses) nor ``inf``."""
+
+    def __init__(self, least: float) -> None:
+        super().__init__(min=least, max=86_400)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:  # noqa: PLR0124 - only nan differs from itself
+            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
+        return seconds
 
 
 @dataclass

@@ -12,7 +12,7 @@ import time
 
 import click
 
-from mentorflow.cli.app import Context, cli, pass_context
+from mentorflow.cli.app import Context, Seconds, cli, pass_context
 
 __all__ = ["changes"]
 
@@ -42,7 +42,7 @@ PAGE = 1000
 )
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0.05),
+    type=Seconds(0.05),
     default=1.0,
     show_default=True,
     metavar="SECONDS",

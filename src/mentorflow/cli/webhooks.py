@@ -13,7 +13,7 @@ from types import FrameType
 
 import click
 
-from mentorflow.cli.app import Context, cli, format_option, pass_context
+from mentorflow.cli.app import Context, Seconds, cli, format_option, pass_context
 from mentorflow.cli.output import emit_json, render_table
 from mentorflow.errors import EndpointSecretInvalid
 
@@ -80,12 +80,10 @@ def endpoint_enable(obj: Context, name: str) -> None:
 
 @cli.command()
 @click.option("--once", is_flag=True, help="Make one pass over what is due now, then exit.")
-@click.option(
-    "--poll", type=click.FloatRange(min=0.01), default=1.0, show_default=True, metavar="SECONDS", help="Idle wait."
-)
+@click.option("--poll", type=Seconds(0.01), default=1.0, show_default=True, metavar="SECONDS", help="Idle wait.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.01),
+    type=Seconds(0.01),
     default=10.0,
     show_default=True,
     metavar="SECONDS",
@@ -93,7 +91,7 @@ def endpoint_enable(obj: Context, name: str) -> None:
 )
 @click.option(
     "--lease",
-    type=click.FloatRange(min=0.01),
+    type=Seconds(0.01),
     default=60.0,
     show_default=True,
     metavar="SECONDS",

@@ -57,9 +57,12 @@ WORKFLOW_ID_PATTERN = r"^[a-z][a-z0-9-]{1,62}$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=63)]
 WorkflowId = Annotated[str, StringConstraints(pattern=WORKFLOW_ID_PATTERN)]
 MAX_WHOLE = 2**31 - 1
-"""The largest version, count or limit: what every database's integer column holds (PostgreSQL's is 32 bits)."""
+"""The largest version, count or limit a definition or a caller may give: what every database's integer column
+holds (PostgreSQL's is 32 bits), and far past any real one."""
 PositiveInt = Annotated[int, Field(ge=1, le=MAX_WHOLE)]
-Days = Annotated[int, Field(ge=0, le=36_600)]
+MAX_DAYS = 36_600
+"""The longest span in days a definition or a caller may give: a hundred years."""
+Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
 
 
 class _Model(BaseModel):
@@ -191,7 +194,7 @@ class Remind(_Model):
     before_days: list[Days] = Field(
         default_factory=list, description="Days before the due date to remind on; 0 is the day itself."
     )
-    overdue_every_days: Annotated[int, Field(ge=1, le=36_600)] | None = Field(
+    overdue_every_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = Field(
         default=None, description="Remind again every this many days while the obligation is overdue."
     )
 
@@ -206,7 +209,7 @@ def _without_remind(data: dict[str, Any], remind: Remind | None) -> dict[str, An
 
 class _Timing(_Model):
     within_days: Days | None = None
-    every_days: Annotated[int, Field(ge=1, le=36_600)] | None = None
+    every_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = None
     remind: Remind | None = None
 
     @model_serializer(mode="wrap")

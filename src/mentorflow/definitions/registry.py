@@ -257,8 +257,9 @@ def validate_paths(
 class Registry:
     """The built-in definitions plus those in extra directories, validated together on first use."""
 
-    def __init__(self, extra_dirs: Sequence[str | Path] = (), *, builtins: bool = True) -> None:
-        self.extra_dirs = [Path(d) for d in extra_dirs]
+    def __init__(self, extra_dirs: Sequence[str | Path] | str | Path = (), *, builtins: bool = True) -> None:
+        # One directory given bare is one directory: iterating a string would read "/", "t", "m", "p" instead.
+        self.extra_dirs = [Path(extra_dirs)] if isinstance(extra_dirs, str | Path) else [Path(d) for d in extra_dirs]
         self.builtins = builtins
 
     @cached_property
