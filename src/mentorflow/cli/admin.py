@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mentorflow.cli.app import WARNING, Context, cli, format_option, pass_context
-from mentorflow.cli.output import emit_json, render_csv, render_table
+from mentorflow.cli.output import emit_json, render_csv, render_table, write_file
 
 if TYPE_CHECKING:
     from mentorflow.engine.reminders import Reminder
@@ -316,7 +316,7 @@ def audit(
             title=title,
             filters=filters,
         )
-        output.write_text(page, encoding="utf-8")
+        write_file(output, lambda file: file.write(page))
         click.echo(f"wrote {output} ({len(standings)} relationships)")
         return
     if show_summary:
@@ -406,19 +406,13 @@ def _csv_lines(standings: Iterable[Standing]) -> Iterator[str]:
 def _stream(lines: Iterator[str], output: Path | None) -> None:
     """Write an audit as it is read, so that memory stays flat however many relationships there are.
 
-    A file is written beside its name and moved into place at the end, so a failed audit leaves no half file.
+    A file is written whole or not at all (``write_file``), so a failed audit leaves no half file.
     """
     if output is None:
         for line in lines:
             click.echo(line, nl=False)
         return
-    partial = output.with_name(output.name + ".partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as file:
-            file.writelines(lines)
-        partial.replace(output)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_file(output, lambda file: file.writelines(lines), newline="")
     click.echo(f"wrote {output}")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from mentorflow.cli.app import Context, cli, format_option, pass_context
-from mentorflow.cli.output import counted, emit_json
+from mentorflow.cli.output import counted, emit_json, write_file
 from mentorflow.errors import BrokenChain, CheckpointInvalid, InputTooLarge
 
 __all__ = ["checkpoint", "verify"]
@@ -82,9 +82,7 @@ def checkpoint(obj: Context, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    partial = output.with_name(output.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(output)  # a reader never sees half a checkpoint
+    write_file(output, lambda file: file.write(text))  # a reader never sees half a checkpoint
     click.echo(f"checkpoint written to {output}", err=True)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from mentorflow.cli.app import Context, cli, format_option, pass_context
-from mentorflow.cli.output import counted, emit_json
+from mentorflow.cli.output import counted, emit_json, write_file
 from mentorflow.errors import ImportRefused
 
 __all__ = ["erase", "export", "import_"]
@@ -39,13 +39,7 @@ def export(obj: Context, relationships: tuple[str, ...], output: Path | None) ->
     if output is None:
         obj.mf.export(sys.stdout, relationships=chosen)
         return
-    partial = output.with_name(output.name + ".partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="\n") as file:
-            counts = obj.mf.export(file, relationships=chosen)
-        partial.replace(output)  # a reader never sees half an archive
-    finally:
-        partial.unlink(missing_ok=True)
+    counts = write_file(output, lambda file: obj.mf.export(file, relationships=chosen), newline="\n")
     click.echo(
         f"exported {counted(counts.relationships, 'relationship')}, {counted(counts.events, 'event')} to {output}",
         err=True,

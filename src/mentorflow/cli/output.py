@@ -1,7 +1,7 @@
 """Rendering results for people (aligned tables) and programs (JSON, CSV), and errors for both.
 
-Kept apart from the commands so every command prints the same way: results on stdout, errors on stderr as
-``error[CODE]: message`` and ``hint: ...``.
+Kept apart from the commands so every command prints the same way: results on stdout (or a file, written whole or
+not at all), errors on stderr as ``error[CODE]: message`` and ``hint: ...``.
 """
 
 from __future__ import annotations
@@ -9,14 +9,46 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
-from typing import Any
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
 
 import click
 
-from mentorflow.errors import Blocked, DefinitionError, MentorflowError
+from mentorflow.errors import Blocked, DefinitionError, InvalidInput, MentorflowError
 
-__all__ = ["abbreviate", "counted", "emit_json", "print_error", "render_csv", "render_table"]
+__all__ = ["abbreviate", "counted", "emit_json", "print_error", "render_csv", "render_table", "write_file"]
+
+T = TypeVar("T")
+
+
+def write_file(output: Path, write: Callable[[TextIO], T], *, newline: str | None = None) -> T:
+    """What ``write`` writes, in the file ``output``; returns what ``write`` returns.
+
+    A regular file is written beside its name and moved into place at the end, so that a reader never sees half
+    of it and a failed command leaves none; a symbolic link is followed to the file it names. Anything else (a
+    pipe, a device) is written straight into: moving a file over it would replace it. A path that cannot be
+    written is ``input.invalid``, with the system's reason.
+    """
+    target = Path(os.path.realpath(output))
+    try:
+        if target.exists() and not target.is_file():
+            with target.open("w", encoding="utf-8", newline=newline) as file:
+                return write(file)
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with partial.open("w", encoding="utf-8", newline=newline) as file:
+                result = write(file)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
+    except OSError as error:
+        raise InvalidInput(
+            f"cannot write {str(output)!r}: {error.strerror or error}",
+            hint="Check the path: its directory must exist and be writable.",
+        ) from error
+    return result
 
 
 def counted(number: int, noun: str) -> str:
