@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect, text
 
 from mentorflow import Mentorflow
+from mentorflow.errors import StorageFailed
 from mentorflow.store.db import VERSION_TABLE, upgrade
 from mentorflow.store.tables import Base
 from tests.conftest import Database
@@ -26,6 +27,26 @@ def test_migrated_schema_matches_the_models(database: Database) -> None:
     finally:
         engine.dispose()
     assert differences == []
+
+
+@pytest.mark.parametrize("stamp", ["9999", ""], ids=["newer", "empty"])
+def test_a_schema_version_no_migration_made_is_refused(database: Database, stamp: str) -> None:
+    """A database migrated by a newer mentorflow (or an edited version row) made `init` an internal error:
+    Alembic's own `Can't locate revision`, or a bare assertion for an empty one. Nothing is changed."""
+    engine = create_engine(database.url)
+    table = text(f"SELECT version_num FROM {VERSION_TABLE}")  # noqa: S608
+    try:
+        with engine.begin() as connection:
+            (current,) = connection.execute(table).scalars().all()
+            connection.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = :stamp"), {"stamp": stamp})  # noqa: S608
+        with pytest.raises(StorageFailed, match=f"schema version '{stamp}' is not one this mentorflow made") as caught:
+            upgrade(engine)
+        assert caught.value.hint.startswith("It was migrated by a newer mentorflow")
+        with engine.begin() as connection:
+            assert connection.execute(table).scalars().all() == [stamp]
+            connection.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = :stamp"), {"stamp": current})  # noqa: S608
+    finally:
+        engine.dispose()
 
 
 def test_a_database_at_the_first_schema_upgrades_to_the_standing_cache(tmp_path: Path) -> None:

@@ -18,11 +18,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
-from mentorflow.errors import BadDatabaseUrl, InvalidInput
+from mentorflow.errors import BadDatabaseUrl, InvalidInput, StorageFailed
 from mentorflow.store.faults import translated
 
 __all__ = [
@@ -276,16 +276,33 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     # Alembic is imported here, not at the top: every other command (status, audit...) would pay for it.
     from alembic import command  # noqa: PLC0415
     from alembic.config import Config  # noqa: PLC0415
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
 
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
     with translated(), engine.connect() as connection:
         connection.execution_options(**{_WRITE: True})
         with connection.begin():
             _begin_sqlite(connection, "IMMEDIATE")  # a platform's own engine, which lacks our begin event
             _lock(connection, "migrations")
+            _check_stamps(connection, known)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+
+
+def _check_stamps(connection: Connection, known: set[str]) -> None:
+    """Refuse a schema version that none of the shipped migrations made: a newer mentorflow's, or an edited one
+    (Alembic would stop on it with an error of its own, or an assertion for an empty one)."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return
+    stamps = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()  # noqa: S608
+    unknown = sorted(str(stamp) for stamp in stamps if stamp not in known)
+    if unknown:
+        raise StorageFailed(
+            f"the database's schema version {', '.join(map(repr, unknown))} is not one this mentorflow made",
+            hint="It was migrated by a newer mentorflow: upgrade the package. (Or the version row was edited.)",
+        )
 
 
 # ``datetime.replace`` parses its keywords on every call (1 µs on CPython 3.11, a dozen times a fire); ``combine``

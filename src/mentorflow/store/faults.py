@@ -100,7 +100,8 @@ def translated() -> Iterator[None]:
         if any(word in text for word in _BUSY):
             raise ConcurrencyConflict("the database was busy with another writer") from exc
         if "no such table" in text or "does not exist" in text:
-            raise NoSchema("the database has no mentorflow schema") from exc
+            missing = str(exc.orig).strip().splitlines()[0]  # PostgreSQL goes on with the statement's text
+            raise NoSchema(f"the database has no mentorflow schema, or an older one ({missing})") from exc
         raise StorageFailed(f"database error: {exc.orig}") from exc
     except SQLAlchemyError as exc:
         raise StorageFailed(f"database error: {exc}") from exc
