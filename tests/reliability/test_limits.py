@@ -77,6 +77,31 @@ def test_an_endless_pipe_as_a_file_is_read_to_the_limit_and_refused(started: lis
     assert "long_term_goals" not in result.stderr  # a refused file's content is never echoed
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="the platform has no named pipes")
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [
+        (["--as", "bob", "submit", "r", "idp", "--file"], "artifact.invalid"),
+        (["verify", "--checkpoint"], "checkpoint.invalid"),
+        (["import"], "import.refused"),
+        (["workflow", "validate"], "definition.invalid"),
+    ],
+    ids=["submit", "verify", "import", "validate"],
+)
+def test_a_pipe_nobody_writes_to_reads_as_empty_instead_of_waiting(
+    started: list[str], tmp_path: Path, command: list[str], code: str
+) -> None:
+    """Opening a FIFO for reading waits for a writer: `submit --file` and `workflow validate` waited for ever."""
+    fifo = tmp_path / "silent.yaml"
+    os.mkfifo(fifo)
+    mentorflow = str(Path(sys.executable).parent / "mentorflow")
+    result = subprocess.run(
+        [mentorflow, *started, *command, str(fifo)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 1
+    assert f"error[{code}]" in result.stderr
+
+
 def test_a_file_over_the_limit_is_refused_without_echoing_it(started: list[str], tmp_path: Path) -> None:
     """A regular file one byte over 1 MiB is refused by its size; the message names the limit, not the content."""
     big = tmp_path / "big.json"

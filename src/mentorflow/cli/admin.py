@@ -288,6 +288,7 @@ def audit(
     output: Path | None,
 ) -> None:
     """Where each relationship stands: what can happen next, what blocks it, what is overdue."""
+    obj.require_administrator("audit")  # every pair's people and what they owe: a person sees their own (`person`)
     filters: dict[str, Any] = {
         "workflow": workflow,
         "program": program,

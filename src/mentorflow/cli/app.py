@@ -90,7 +90,7 @@ class Context:
         from mentorflow.identifiers import Actor  # noqa: PLC0415 - keep `--help` fast
 
         if self.admin:
-            return Actor.admin(self.actor_name or "admin")
+            return Actor.admin("admin" if self.actor_name is None else self.actor_name)
         if self.actor_name is None:
             raise NoActor(
                 "this command needs to know who is acting",

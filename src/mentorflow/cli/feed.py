@@ -55,6 +55,7 @@ def changes(obj: Context, after: int, limit: int | None, follow: bool, interval:
     A reader that passes the last position it printed never misses a change and never sees one twice, however
     many processes write at once.
     """
+    obj.require_administrator("changes")  # every change of every pair: the platform's, not a person's
     try:
         _print(obj, after, limit, follow, interval)
     except KeyboardInterrupt:  # how a follower is stopped: not a failure

@@ -87,8 +87,10 @@ def checkpoint(obj: Context, output: Path | None) -> None:
 
 
 def _read(path: Path) -> str:
+    from mentorflow.definitions.yamlsafe import open_to_read  # noqa: PLC0415 - keep `--help` fast
+
     try:
-        with path.open("rb") as file:
+        with open_to_read(path) as file:
             data = file.read(MAX_CHECKPOINT_BYTES + 1)
     except OSError as exc:
         raise CheckpointInvalid(f"cannot read {path}: {exc.strerror}", hint="Check the path.") from None

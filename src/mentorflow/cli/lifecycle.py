@@ -5,6 +5,7 @@ All three are for administrators (``--admin``, or no ``--as``). See docs/operati
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -55,8 +56,10 @@ def import_(obj: Context, archive: Path, output_format: str) -> None:
     MENTORFLOW_KEY, every MAC) is checked first, and a broken one or an id already here refuses the whole
     archive."""
     obj.require_administrator("import")
+    from mentorflow.definitions.yamlsafe import open_to_read  # noqa: PLC0415 - keep `--help` fast
+
     try:
-        file = archive.open(encoding="utf-8", newline="\n")
+        file = io.TextIOWrapper(open_to_read(archive), encoding="utf-8", newline="\n")
     except OSError as exc:
         raise ImportRefused(f"cannot read {archive}: {exc.strerror}", hint="Check the path.") from None
     with file:

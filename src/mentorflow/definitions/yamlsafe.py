@@ -14,13 +14,13 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
 from mentorflow.errors import DefinitionError, DefinitionProblem
 
-__all__ = ["MAX_BYTES", "MAX_NODES", "Located", "Position", "dump_text", "load_text", "read_file"]
+__all__ = ["MAX_BYTES", "MAX_NODES", "Located", "Position", "dump_text", "load_text", "open_to_read", "read_file"]
 
 MAX_BYTES = 1024 * 1024
 """Files larger than this are refused before parsing."""
@@ -78,7 +78,7 @@ def read_file(path: Path) -> Located:
     try:
         # Read one byte past the limit and no further, whatever the file is: a device such as /dev/zero or a
         # pipe has no size to ask for beforehand, and would otherwise be read until memory runs out.
-        with open(path, "rb", opener=_nonblocking) as stream:  # Path.open takes no opener
+        with open_to_read(path) as stream:
             status = os.fstat(stream.fileno())
             size = status.st_size if stat.S_ISREG(status.st_mode) else None  # a regular file says its size
             raw = b"" if size is not None and size > MAX_BYTES else stream.read(MAX_BYTES + 1)
@@ -119,11 +119,19 @@ def read_file(path: Path) -> Located:
 
 
 def _nonblocking(path: str, flags: int) -> int:
-    """Open without waiting: opening a named pipe for reading otherwise blocks until a writer comes, for ever.
-    Once open, reads block as usual: a pipe with no writer reads as empty, one with a writer as what it sends."""
     descriptor = os.open(path, flags | os.O_NONBLOCK)
     os.set_blocking(descriptor, True)
     return descriptor
+
+
+def open_to_read(path: Path) -> BinaryIO:
+    """``path`` opened for reading bytes, without waiting.
+
+    Opening a named pipe for reading otherwise blocks until a writer comes, for ever. Once open, reads block as
+    usual: a pipe with no writer reads as empty, one with a writer as what it sends. Every file mentorflow reads on
+    a person's say-so (``--file``, a checkpoint, an archive, a workflow) is opened so.
+    """
+    return open(path, "rb", opener=_nonblocking)
 
 
 def dump_text(value: Any) -> str:
