@@ -362,6 +362,11 @@ class Reads:
         With a ``checkpoint`` (from ``checkpoint()``, kept outside the database), also prove that no relationship
         it names was deleted since and no chain was cut or rewritten.
         """
+        if checkpoint is not None and not isinstance(checkpoint, Checkpoint):
+            raise InvalidInput(
+                f"checkpoint must be a Checkpoint, got {type(checkpoint).__name__}",
+                hint="Pass what checkpoint() returned, or Checkpoint.model_validate_json(the file's text).",
+            )
         checked = events = erased = 0
         with store.read(self.engine, session) as reading:
             since: dict[str, list[str]] = {}

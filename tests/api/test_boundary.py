@@ -7,6 +7,7 @@ the schema, and URLs that are no database at all: each must answer with a ``Ment
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -262,3 +263,37 @@ def test_a_workflow_directory_given_as_one_string_is_one_directory(tmp_path: Any
     mf = Mentorflow("sqlite://", workflow_dirs=str(tmp_path / "extra"))
     assert mf.registry.extra_dirs == [tmp_path / "extra"]
     assert "traditional-dyad" in {info.workflow for info in mf.workflows(database=False)}
+
+
+def test_files_and_checkpoints_of_the_wrong_kind_are_refused(mf: Mentorflow) -> None:
+    """Each of these was a bare AttributeError from deep inside the library."""
+    calls: dict[str, Callable[[], object]] = {
+        "export to None": lambda: mf.export(None),  # type: ignore[arg-type]
+        "import None": lambda: mf.import_archive(None),  # type: ignore[arg-type]
+        "import a path": lambda: mf.import_archive("/tmp/archive.jsonl"),  # type: ignore[arg-type]  # noqa: S108
+        "verify text": lambda: mf.verify(checkpoint="x"),  # type: ignore[arg-type]
+        "verify a dict": lambda: mf.verify(checkpoint={"heads": []}),  # type: ignore[arg-type]
+    }
+    for name, call in calls.items():
+        with pytest.raises(InvalidInput) as caught:
+            call()
+        assert caught.value.hint, name
+
+
+def test_one_relationship_to_export_may_be_given_bare(mf: Mentorflow) -> None:
+    """`relationships="r1"` exported relationships "r" and "1", or refused "no relationship 'r'"."""
+    mf.start("micro-mentoring", {"mentor": "ann", "mentee": "bob"}, id="r1", actor=ADMIN)
+    mf.start("micro-mentoring", {"mentor": "ann", "mentee": "cy"}, id="r2", actor=ADMIN)
+    out = io.StringIO()
+    assert mf.export(out, relationships="r1").relationships == 1
+
+
+def test_refusals_of_the_clock_and_of_leaving_say_what_to_do(mf: Mentorflow) -> None:
+    rel_id = mf.start("micro-mentoring", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
+    for call in (
+        lambda: mf.submit(rel_id, "idp", valid("idp"), actor=Actor.system()),
+        lambda: mf.leave(rel_id, "zed", actor=ADMIN),
+    ):
+        with pytest.raises(MentorflowError) as caught:
+            call()
+        assert caught.value.hint

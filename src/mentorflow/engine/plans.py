@@ -157,7 +157,10 @@ def plan_leave(snapshot: Snapshot, person: str, actor: Actor, reason: str | None
     roles = snapshot.roles_of(person)
     if not roles:
         raise NotParticipant(
-            f"{person!r} is not a participant of relationship {snapshot.id!r}", relationship=snapshot.id
+            f"{person!r} is not a participant of relationship {snapshot.id!r}",
+            hint="Only someone who takes part can leave: check the person's id (status lists the participants).",
+            cli_hint="Only someone who takes part can leave: check the person's id (`status` lists them).",
+            relationship=snapshot.id,
         )
     role = roles[0]
     may_remove(snapshot, person, role, actor)

@@ -179,7 +179,11 @@ def may_submit(snapshot: Snapshot, slot: str, definition: Slot, actor: Actor) ->
     """Participants submit to the slots their role submits; administrators to any; the clock to none."""
     if actor.kind == "system":
         raise NotAllowed(
-            "the system clock does not submit artifacts", relationship=snapshot.id, slot=slot, actor=actor.label
+            "the system clock does not submit artifacts",
+            hint="Submit as the participant whose document it is, or as an administrator.",
+            relationship=snapshot.id,
+            slot=slot,
+            actor=actor.label,
         )
     if actor.kind == "person":
         roles = participant_roles(snapshot, actor)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mentorflow.canonical import canonical_json
 from mentorflow.engine.snapshot import PLAIN_ITEM
+from mentorflow.errors import InvalidInput
 from mentorflow.identifiers import check_identifier
 from mentorflow.store import Executor, archive
 from mentorflow.store.db import connection_of, from_db
@@ -67,6 +68,13 @@ def _line(out: TextIO, key: str, value: dict[str, Any], raw: str | None = None) 
 def export(session: Executor, out: TextIO, ids: Sequence[str] | None, now: dt.datetime) -> ArchiveCounts:
     """Write an archive of the relationships ``ids`` (None: every one) to ``out``, a page of rows at a time."""
     connection = connection_of(session)
+    if not callable(getattr(out, "write", None)):
+        raise InvalidInput(
+            f"export writes to a text file opened for writing, got {type(out).__name__}",
+            hint="Pass e.g. open(path, 'w', encoding='utf-8'), or sys.stdout.",
+        )
+    if isinstance(ids, str):  # one id, not its characters
+        ids = [ids]
     if ids is not None:
         ids = sorted({check_identifier(rel_id, "relationship id") for rel_id in ids})
         missing = sorted(set(ids) - set(archive.present(connection, ids)))

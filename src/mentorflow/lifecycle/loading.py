@@ -21,7 +21,7 @@ from pydantic_core import from_json
 from mentorflow.audit.verify import Definitions, check_relationship
 from mentorflow.canonical import canonical_json, sha256_hex
 from mentorflow.engine.snapshot import PLAIN_ITEM
-from mentorflow.errors import ImportRefused
+from mentorflow.errors import ImportRefused, InvalidInput
 from mentorflow.keys import Keyring
 from mentorflow.lifecycle.archive import FORMAT, ArchiveCounts
 from mentorflow.store import Connection, archive, bulk
@@ -339,6 +339,11 @@ class _Full(Exception):
 def load(connection: Connection, source: TextIO, keys: Keyring | None, where: str = "the archive") -> ArchiveCounts:
     """Load the archive ``source`` through ``connection`` (inside the caller's transaction, which a refusal must
     roll back: ``ImportRefused`` is raised only after every check it names)."""
+    if not callable(getattr(source, "readline", None)):
+        raise InvalidInput(
+            f"an import reads a text file opened for reading, got {type(source).__name__}",
+            hint="Pass e.g. open(path, encoding='utf-8'); a path itself is not read.",
+        )
     loader = _Loader(connection, keys)
     full = False
     try:
