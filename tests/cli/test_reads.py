@@ -218,3 +218,19 @@ def test_person_lists_gaps_and_dated_tasks(run: Invoke, pair: str) -> None:
     start = ["--now", "2026-01-01", "--admin", "start", "traditional-dyad", "--id", "p3"]
     run(*start, "--role", "mentor=amy", "--role", "mentee=dan")
     assert "  2026-01-31 OVERDUE  p3            submit  idp" in run("--now", "2026-03-01", "person", "dan").stdout
+
+
+def test_control_characters_people_typed_are_shown_escaped(run: Invoke, pair: str) -> None:
+    """A reason or a document holding an escape sequence cleared the reader's screen: both show it escaped."""
+    content = {**valid("idp"), "long_term_goals": ["\x1b[2Jgone", "line one\nline two", "a\rb"]}
+    assert run("--as", "bob", "submit", pair, "idp", "--json", json.dumps(content)).exit_code == 0
+    fired = run("--as", "ann", "fire", pair, "withdraw", "--reason", "bye\x1b]0;title\x07")
+    assert fired.exit_code == 0, fired.output
+    for shown in (run("show", pair, "idp").stdout, run("history", pair).stdout):
+        assert "\x1b" not in shown
+        assert "\r" not in shown
+        assert "\x07" not in shown
+    assert "\\x1b[2Jgone" in run("show", pair, "idp").stdout
+    assert "line one\n" in run("show", pair, "idp").stdout  # a document's lines stay lines
+    assert "bye\\x1b]0;title\\x07" in run("history", pair).stdout
+    assert json.loads(run("show", pair, "idp", "--format", "json").stdout)["content"] == content  # JSON is exact

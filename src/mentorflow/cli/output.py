@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -18,7 +19,16 @@ import click
 
 from mentorflow.errors import Blocked, DefinitionError, InvalidInput, MentorflowError
 
-__all__ = ["abbreviate", "counted", "emit_json", "print_error", "render_csv", "render_table", "write_file"]
+__all__ = [
+    "abbreviate",
+    "counted",
+    "emit_json",
+    "print_error",
+    "render_csv",
+    "render_table",
+    "visible",
+    "write_file",
+]
 
 T = TypeVar("T")
 
@@ -60,6 +70,20 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""Control characters: written raw to a terminal they move the cursor, clear the screen or set its title, so text
+people typed (a reason, a document's content) is shown with them escaped."""
+_CONTROL_IN_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""The same but tab and newline, which a text shown line by line keeps."""
+
+
+def visible(text: str, *, lines: bool = False) -> str:
+    """``text`` with its control characters written as escapes (``\x1b``); tabs and newlines too, unless
+    ``lines`` (a document's text, shown line by line)."""
+    pattern = _CONTROL_IN_LINES if lines else _CONTROL
+    return pattern.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def render_table(
     rows: Sequence[Sequence[Any]],
     headers: Sequence[str],
@@ -72,7 +96,7 @@ def render_table(
     With ``width``, the columns listed in ``shrink`` as (index, narrowest) are narrowed in turn, their cells
     abbreviated with "…", until every line fits.
     """
-    cells = [[str(cell) for cell in row] for row in rows]
+    cells = [[visible(str(cell)) for cell in row] for row in rows]
     widths = [max([len(header)] + [len(row[index]) for row in cells]) for index, header in enumerate(headers)]
     if width is not None:
         for index, narrowest in shrink:

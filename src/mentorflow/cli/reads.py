@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mentorflow.cli.app import Context, cli, format_option, pass_context
-from mentorflow.cli.output import emit_json, render_csv, render_table
+from mentorflow.cli.output import emit_json, render_csv, render_table, visible
 from mentorflow.cli.relationships import read_as
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def render_document(document: Document) -> str:
     content = document.content if isinstance(document.content, dict) else {"content": document.content}
     for key, value in content.items():
         lines += ["", _label(key), *_lines(value, 2)]
-    return "\n".join(lines)
+    return visible("\n".join(lines), lines=True)
 
 
 @cli.command()
