@@ -113,6 +113,10 @@ EDITS = [
      "definition.unknown_slot", 48, 29, "unknown artifact slot 'notes'"),
     ((LEAVE, STARTS + "roles: {coach: buddy}}"),
      "definition.unknown_role", 53, 50, "workflow 'traditional-dyad' has no role 'coach'"),
+    ((LEAVE, STARTS + "roles: {mentor: buddy}}"),
+     "definition.unfilled_role", 53, 42,
+     ("transition 'leave' starts workflow 'traditional-dyad', whose role 'mentee' needs at least 1, but `roles` "
+      "gives it nobody")),
     ((LEAVE, STARTS + "roles: {mentor: boss}}"),
      "definition.unknown_role", 53, 50, "unknown role 'boss'"),
     ((LEAVE, STARTS + "roles: {}, carry: [checkin]}"),

@@ -131,7 +131,10 @@ def test_starts_pinned_to_a_version_is_checked_against_that_version(tmp_path: Pa
     _edit(dyad, "version: 3\n", "version: 4\n")
     shutil.copytree(VALID / "kinds", tmp_path / "extra" / "kinds")
     onboarding = tmp_path / "extra" / "lab-onboarding.yaml"
-    starts = "    reason: required\n    starts: {workflow: traditional-dyad, VERSION roles: {sponsor: buddy}}"
+    starts = (
+        "    reason: required\n    starts: {workflow: traditional-dyad, VERSION "
+        "roles: {sponsor: buddy, mentor: buddy, mentee: newcomer}}"
+    )
     text = (VALID / "lab-onboarding.yaml").read_text().replace("    reason: required", starts)
     onboarding.write_text(text.replace("VERSION ", ""))
     assert Registry([tmp_path / "extra"]).get("lab-onboarding").source == str(onboarding)

@@ -21,6 +21,8 @@ BASE = (SUSPECT / "unused_slot.yaml").read_text()
 
 # file, code, line, column, message (it names the slot, trigger or obligation)
 CASES = [
+    ("never_ends.yaml", "warning.never_ends", 10, 1,
+     "no state is final: a relationship of this workflow can never end"),
     ("nobody_fires.yaml", "warning.nobody_fires", 22, 52,
      "trigger 'finish' has `by: []`: no participant can fire it, only administrators"),
     ("nobody_submits.yaml", "warning.nobody_submits", 9, 28,

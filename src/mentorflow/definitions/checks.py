@@ -361,6 +361,17 @@ def _check_starts(
         for new_role in starts.roles
         if new_role not in target.roles
     ]
+    problems += [
+        doc.problem(
+            "definition.unfilled_role",
+            f"transition {transition.trigger!r} starts workflow {target.workflow!r}, whose role {role!r} needs at "
+            f"least {limits.min}, but `roles` gives it nobody: the trigger could never fire",
+            (*path, "roles"),
+            f"Fill it from one of this workflow's roles: {role}: {next(iter(workflow.roles), 'ROLE')}.",
+        )
+        for role, limits in target.roles.items()
+        if limits.min >= 1 and role not in starts.roles
+    ]
     for position, slot in enumerate(starts.carry):
         mine, theirs = workflow.artifacts.get(slot), target.artifacts.get(slot)
         if mine is not None and (theirs is None or theirs.kind != mine.kind):

@@ -21,6 +21,7 @@ WARNING_CODES = (
     "warning.nobody_submits",
     "warning.nobody_fires",
     "warning.unneeded_obligation",
+    "warning.never_ends",
 )
 
 
@@ -43,6 +44,15 @@ def _slots(requirements: Iterable[Requirement]) -> set[str]:
 def workflow_warnings(workflow: Workflow, doc: Located) -> list[DefinitionProblem]:
     """The warnings of a workflow that passed its checks, in file order."""
     problems = [*_slot_warnings(workflow, doc), *_trigger_warnings(workflow, doc), *_obligation_warnings(workflow, doc)]
+    if not any(state.final for state in workflow.states.values()):
+        problems.append(
+            doc.problem(
+                "warning.never_ends",
+                "no state is final: a relationship of this workflow can never end",
+                ("states",),
+                "Mark the states where a relationship ends with `final: true` (and an `outcome`).",
+            )
+        )
     return sorted(problems, key=lambda problem: (problem.line, problem.column))
 
 
