@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 
 from mentorflow import Actor, Mentorflow
 from mentorflow.cli import cli
+from mentorflow.store.feed import CHANGE_KINDS
 from tests.webhooks.receiver import receiving
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123").decode()
@@ -71,6 +72,12 @@ def test_add_list_remove(db_url: str) -> None:
             "input.invalid",
             None,
         ),
+        (
+            ["add", "crm", "https://crm.example/", "--kinds", "reminders", "--secret-env", "HOOK_SECRET"],
+            "input.invalid",
+            None,
+        ),
+        (["add", "crm", "http://127.0.0.1:99999/", "--secret-env", "HOOK_SECRET"], "endpoint.bad_url", None),
         (["add", "x" * 64, "https://crm.example/", "--secret-env", "HOOK_SECRET"], "input.invalid", None),
         (["remove", "nobody"], "endpoint.not_found", None),
     ],
@@ -84,6 +91,8 @@ def test_add_list_remove(db_url: str) -> None:
         "not-base64",
         "variable",
         "kind",
+        "misspelt-kind",
+        "port",
         "long",
         "unknown",
     ],
@@ -176,3 +185,23 @@ def test_deliver_without_the_secret_exits_1_naming_the_endpoint(db_url: str, mon
     assert "error[endpoint.bad_secret]: this worker could not sign for 1 endpoint(s)" in result.stderr
     assert "crm: environment variable HOOK_SECRET is not set" in result.stderr
     assert receiver.requests == []
+
+
+@pytest.mark.parametrize("kinds", ["", ",,,"])
+def test_kinds_that_name_no_kind_are_not_every_kind(db_url: str, kinds: str) -> None:
+    """`--kinds ''` registered an endpoint for every kind: the opposite of what it says."""
+    result = _run(db_url, "endpoint", "add", "crm", "https://crm.example/", "--kinds", kinds, "--secret-env", "X")
+    assert result.exit_code == 2
+    assert "--kinds names no kind" in result.stderr
+
+
+def test_every_kind_of_change_the_demo_writes_may_be_chosen(db_url: str) -> None:
+    """The kinds an endpoint may choose are the kinds the feed carries: none is missing from the list."""
+    assert _run(db_url, "demo").exit_code == 0
+    mf = Mentorflow(db_url)
+    try:
+        kinds = {change.kind for change in mf.changes(limit=1000).changes}
+    finally:
+        mf.engine.dispose()
+    assert len(kinds) > 5
+    assert kinds <= set(CHANGE_KINDS)

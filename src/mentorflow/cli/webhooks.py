@@ -40,6 +40,8 @@ def endpoint_add(obj: Context, name: str, url: str, kinds: str | None, secret_en
     """Register endpoint NAME at URL; it receives the changes committed from now on."""
     obj.require_administrator("endpoint add")
     chosen = [kind.strip() for kind in (kinds or "").split(",") if kind.strip()]
+    if kinds is not None and not chosen:  # `--kinds ''` is no kind named, not every kind
+        raise click.UsageError("--kinds names no kind; leave it out to send every kind")
     added = obj.mf.webhooks.add(name, url, kinds=chosen, secret_env=secret_env)
     click.echo(f"added endpoint {added.name}: {added.url}")
 

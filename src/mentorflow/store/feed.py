@@ -28,7 +28,31 @@ from mentorflow.engine.reminders import Reminder
 from mentorflow.store.db import Executor, connection_of, exclusive, from_db, to_db, translated, write
 from mentorflow.store.tables import ChangeRow
 
-__all__ = ["Change", "ChangePage", "last_position", "read", "record_events", "record_reminders", "sequence"]
+__all__ = [
+    "CHANGE_KINDS",
+    "Change",
+    "ChangePage",
+    "last_position",
+    "read",
+    "record_events",
+    "record_reminders",
+    "sequence",
+]
+
+CHANGE_KINDS = (
+    "started",
+    "started_linked",
+    "joined",
+    "left",
+    "submitted",
+    "signed",
+    "transitioned",
+    "overridden",
+    "migrated",
+    "erased",
+    "reminder",
+)
+"""Every kind of change the feed carries: the kinds of the events, and ``reminder``."""
 
 _TABLE = cast("Table", ChangeRow.__table__)
 _INSERT = insert(_TABLE).inline()

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from mentorflow.errors import EndpointSecretInvalid, InvalidInput
 from mentorflow.identifiers import check_identifier
 from mentorflow.logs import Log
-from mentorflow.store import outbox
+from mentorflow.store import feed, outbox
 
 if TYPE_CHECKING:
     import httpx
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["Endpoint", "Pass", "Webhooks"]
 
 _log = Log()
-_KIND = re.compile(r"[a-z][a-z_]{0,31}")
 _NAME_LIMIT = 63
 _GONE = 410
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
@@ -92,9 +91,12 @@ class Webhooks:
             raise InvalidInput(
                 f"endpoint name is {len(name)} characters long; the limit is {_NAME_LIMIT}", hint="Shorten it."
             )
-        bad = [kind for kind in kinds if not _KIND.fullmatch(kind)]
+        bad = [kind for kind in kinds if kind not in feed.CHANGE_KINDS]
         if bad:
-            raise InvalidInput(f"not change kinds: {bad}", hint="Name kinds such as transitioned,reminder.")
+            # A misspelt kind matches no change: the endpoint would wait for ever, and nobody would know why.
+            raise InvalidInput(
+                f"not change kinds: {', '.join(map(repr, bad))}", hint=f"Kinds: {', '.join(feed.CHANGE_KINDS)}."
+            )
         if not _VARIABLE.fullmatch(secret_env):
             raise InvalidInput(f"{secret_env!r} cannot name an environment variable", hint="Use e.g. PLATFORM_SECRET.")
         check_url(url)

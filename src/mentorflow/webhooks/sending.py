@@ -37,6 +37,8 @@ def check_url(url: str) -> str:
         raise EndpointUrlInvalid(f"{url!r} is not a URL: {exc}") from exc
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise EndpointUrlInvalid(f"{url!r} is not an absolute http:// or https:// URL with a host")
+    if parsed.port is not None and not 0 < parsed.port < 65536:  # noqa: PLR2004 - TCP's port range
+        raise EndpointUrlInvalid(f"{url!r} names port {parsed.port}; ports run from 1 to 65535")
     return url
 
 
