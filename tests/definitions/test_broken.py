@@ -113,6 +113,10 @@ EDITS = [
      "definition.unknown_slot", 48, 29, "unknown artifact slot 'notes'"),
     ((LEAVE, STARTS + "roles: {coach: buddy}}"),
      "definition.unknown_role", 53, 50, "workflow 'traditional-dyad' has no role 'coach'"),
+    (("phases: [prepare, settle, conclude]", "phases: [prepare, settle, conclude, settle]"),
+     "definition.duplicate_name", 9, 37, "phases lists 'settle' twice"),
+    (("    submitted_by: [buddy, newcomer]", "    submitted_by: [buddy, newcomer, buddy]"),
+     "definition.duplicate_name", 17, 37, "submitted_by lists 'buddy' twice"),
     ((LEAVE, STARTS + "roles: {mentor: buddy}}"),
      "definition.unfilled_role", 53, 42,
      ("transition 'leave' starts workflow 'traditional-dyad', whose role 'mentee' needs at least 1, but `roles` "

@@ -6,7 +6,7 @@ do; the caller raises them together so that an author fixes a file in one pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from mentorflow.definitions.messages import did_you_mean
 from mentorflow.definitions.models import (
@@ -142,29 +142,37 @@ class _Checker:
                 self.remind(obligation.remind, ("states", name, "obligations", index, "remind"))
 
     def remind(self, remind: Remind | None, path: PathKey) -> None:
-        """A reminder day listed twice would be one reminder written as two: say which entry repeats."""
-        if remind is None:
-            return
-        seen: set[int] = set()
-        for index, days in enumerate(remind.before_days):
-            if days in seen:
+        """A reminder day listed twice would be one reminder written as two."""
+        if remind is not None:
+            self.once(remind.before_days, (*path, "before_days"), "definition.duplicate_reminder", "day")
+
+    def once(self, values: Sequence[object], path: PathKey, code: str, noun: str) -> None:
+        """Say which entry of a list repeats an earlier one: a name listed twice is a slip, never a meaning."""
+        seen: set[object] = set()
+        for index, value in enumerate(values):
+            if value in seen:
+                shown = value if isinstance(value, int) else repr(value)
                 self.add(
-                    "definition.duplicate_reminder",
-                    f"before_days lists {days} twice",
-                    (*path, "before_days", index),
-                    f"List each day once: remove this {days}.",
+                    code,
+                    f"{path[-1]} lists {shown} twice",
+                    (*path, index),
+                    f"List each {noun} once: remove this {shown}.",
                 )
-            seen.add(days)
+            seen.add(value)
 
     def check_roles(self) -> None:
+        self.once(self.wf.phases, ("phases",), "definition.duplicate_name", "phase")
         for name, cardinality in self.wf.roles.items():
+            self.once(cardinality.added_by, ("roles", name, "added_by"), "definition.duplicate_name", "role")
             for index, role in enumerate(cardinality.added_by):
                 self.role(role, ("roles", name, "added_by", index))
 
     def check_slots(self) -> None:
         for name, slot in self.wf.artifacts.items():
             for key in ("submitted_by", "signed_by", "visible_to"):
-                for index, role in enumerate(getattr(slot, key) or []):
+                roles = getattr(slot, key) or []
+                self.once(roles, ("artifacts", name, key), "definition.duplicate_name", "role")
+                for index, role in enumerate(roles):
                     self.role(role, ("artifacts", name, key, index))
 
     def check_transitions(self) -> None:
@@ -182,6 +190,7 @@ class _Checker:
                 source_path = (*path, "from") if isinstance(transition.from_, str) else (*path, "from", position)
                 self.state(source, source_path)
         self.state(transition.to, (*path, "to"))
+        self.once(transition.by or [], (*path, "by"), "definition.duplicate_name", "role")
         for position, role in enumerate(transition.by or []):
             self.role(role, (*path, "by", position))
         for position, requirement in enumerate(transition.requires):
