@@ -145,6 +145,12 @@ EDITS = [
     (("  settling:\n", "  Settling:\n"),
      "definition.invalid_name", 30, 3, "states.Settling: 'Settling' is not a valid name"),
     (("  settling:\n", "  2:\n"), "definition.invalid_value", 30, 3, "states: the key 2 is not a name"),
+    # keys no validator names as written: each is found at its line, and said as YAML writes it
+    (("  settling:\n", "  ~:\n"), "definition.invalid_value", 30, 3, "states: the key null is not a name"),
+    (("  settling:\n", "  1.5:\n"), "definition.invalid_value", 30, 3, "states: the key 1.5 is not a name"),
+    (("  settling:\n", "  2026-01-01:\n"), "definition.invalid_value", 30, 3,
+     "states: the key 2026-01-01 is not a name"),
+    (("  settling:\n", "  true:\n"), "definition.invalid_value", 30, 3, "states: the key true is not a name"),
     (("workflow: lab-onboarding", "workflow: Lab_Onboarding"),
      "definition.invalid_name", 2, 1, "workflow: 'Lab_Onboarding' is not a valid workflow id"),
     (("  buddy: {min: 1, max: 1}", "  buddy: {min: 2, max: 1}"),

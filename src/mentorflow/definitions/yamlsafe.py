@@ -62,10 +62,20 @@ class Located:
         current: PathKey = ()
         for element in path:
             candidate = (*current, element)
+            if candidate not in self.positions:
+                candidate = (*current, self.key(current, element))
             if candidate in self.positions:
                 current = candidate
                 best = current
         return self.positions.get(best, (1, 1))
+
+    def key(self, parent: PathKey, element: str | int) -> Any:
+        """The key of the mapping at ``parent`` that a validator names ``element``: the key itself, or one that is
+        no text (``~:``, ``1.5:``, ``2026-01-01:``), which pydantic names by its ``repr``."""
+        for path in self.positions:
+            if len(path) == len(parent) + 1 and path[:-1] == parent and element in (path[-1], repr(path[-1])):
+                return path[-1]
+        return element
 
     def problem(self, code: str, message: str, path: PathKey = (), hint: str = "") -> DefinitionProblem:
         line, column = self.where(path)
