@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO, overload
 
 from mentorflow import lifecycle, store
+from mentorflow.audit import documents
 from mentorflow.definitions import Registry
 from mentorflow.engine.plans import (
     due_transition,
@@ -189,9 +190,10 @@ class Mentorflow(Reads):
         Content identical to the latest revision stores nothing and returns that revision, ``unchanged``.
         """
         who = Actor.of(actor)
+        erased: int | None = None
 
         def decide(snapshot: Snapshot, now: dt.datetime) -> tuple[Write, Revision]:
-            write, revision = plan_submit(snapshot, slot, content, who, item, now=now)
+            write, revision = plan_submit(snapshot, slot, content, who, item, now=now, erased=erased)
             return write, Revision(
                 relationship=relationship,
                 slot=slot,
@@ -205,7 +207,14 @@ class Mentorflow(Reads):
                 unchanged=revision.unchanged,
             )
 
-        return self._writer.write(relationship, decide, who, session).value
+        found = self._writer.write(relationship, decide, who, session).value
+        if found.unchanged:
+            with store.read(self.engine, session) as reading:
+                if documents.erased(reading, relationship, slot, found.item or PLAIN_ITEM, found.revision):
+                    erased = found.revision  # what erasure blanked, given again: stored anew, to be read again
+        if erased is not None:
+            found = self._writer.write(relationship, decide, who, session).value
+        return found
 
     def sign(
         self,

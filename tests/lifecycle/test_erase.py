@@ -12,6 +12,7 @@ from mentorflow.audit.report import render_html
 from mentorflow.errors import ArtifactErased, InvalidActor, NotAllowed, NotParticipant, ReasonRequired
 from mentorflow.store.tables import RevisionRow
 from tests.conftest import FakeClock
+from tests.content import valid
 from tests.lifecycle.support import ADMIN, archive_of, play
 
 
@@ -118,3 +119,14 @@ def test_erase_refusals_write_nothing(
         mf.erase(person, reason=reason, actor=actor)
     assert len(mf.history("dyad")) == before
     assert mf.document("dyad", "idp").content
+
+
+def test_content_given_again_after_its_erasure_is_stored_anew(erased: Mentorflow) -> None:
+    """The erased revision keeps its hash, so the same content given again matched it and stored nothing: bob was
+    told `unchanged` while nothing of it could be read. It is a new revision now, readable, and verify holds."""
+    latest = erased.revisions("dyad-1", "idp")[-1].revision
+    again = erased.submit("dyad-1", "idp", valid("idp"), actor="bob")
+    assert (again.revision, again.unchanged) == (latest + 1, False)
+    assert erased.document("dyad-1", "idp").content == valid("idp")
+    assert erased.submit("dyad-1", "idp", valid("idp"), actor="bob").unchanged  # and identical to that one now
+    assert erased.verify().ok

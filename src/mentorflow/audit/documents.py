@@ -91,9 +91,21 @@ def _pick(stored: list[StoredRevision], number: int | None, snapshot: Snapshot, 
 _BLANK_HASH = sha256_hex(ERASED_CONTENT)
 
 
+def _blanked(revision: StoredRevision) -> bool:
+    """Whether ``erase`` blanked the revision's content (its hash, of what was there, is kept)."""
+    return revision.content == ERASED_CONTENT and revision.content_hash != _BLANK_HASH
+
+
+def erased(session: Executor, relationship: str, slot: str, item: int, number: int) -> bool:
+    """Whether revision ``number`` of ``slot`` (its ``item``, ``PLAIN_ITEM`` for a plain slot) was erased."""
+    return any(
+        _blanked(found) for found in queries.revisions_of(session, relationship, slot, item) if found.number == number
+    )
+
+
 def _content(revision: StoredRevision, snapshot: Snapshot, slot: str) -> Any:
     """A revision's content; one whose content ``erase`` blanked (its hash kept) is ``ArtifactErased``."""
-    if revision.content == ERASED_CONTENT and revision.content_hash != _BLANK_HASH:
+    if _blanked(revision):
         raise ArtifactErased(
             f"revision {revision.number} of {slot!r} in relationship {snapshot.id!r} was erased at its author's "
             "request: only its hash, completeness and signatures remain",

@@ -238,10 +238,18 @@ def _target(snapshot: Snapshot, slot: str, definition: Slot, item: int | None) -
 
 
 def plan_submit(
-    snapshot: Snapshot, slot: str, content: Any, actor: Actor, item: int | None, *, now: dt.datetime
+    snapshot: Snapshot,
+    slot: str,
+    content: Any,
+    actor: Actor,
+    item: int | None,
+    *,
+    now: dt.datetime,
+    erased: int | None = None,
 ) -> tuple[Write, Submitted]:
     """A new revision of a slot (or of one item), or, when the content is identical to the latest revision of
-    that document, nothing: that revision comes back ``unchanged`` and no signature is voided."""
+    that document, nothing: that revision comes back ``unchanged`` and no signature is voided. Unless ``erased``
+    names that latest revision, whose content erasure blanked: then the content, given again, is stored anew."""
     may_act(snapshot, actor)
     definition = slot_for(snapshot, slot)
     not_final(snapshot, "submit")
@@ -256,7 +264,11 @@ def plan_submit(
     except ArtifactError as exc:
         exc.relationship, exc.slot = snapshot.id, slot
         raise
-    if existing is not None and existing.latest.content_hash == checked.content_hash:
+    if (
+        existing is not None
+        and existing.latest.content_hash == checked.content_hash
+        and existing.latest.number != erased
+    ):
         latest = existing.latest
         return Write(), Submitted(
             slot=slot,
