@@ -147,7 +147,10 @@ def open_to_read(path: Path) -> BinaryIO:
 def dump_text(value: Any) -> str:
     """Plain values as block YAML, keys in their order, that ``load_text`` reads back to the same values: text that
     YAML would read as something else (``yes``, ``2026-09-01``, ``1.0``) is quoted."""
-    return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    text = yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    if "\x85" in text:  # PyYAML writes NEL as it is, and reads it back as a line break: escape it (``\N``)
+        text = yaml.safe_dump(value, sort_keys=False, allow_unicode=False, default_flow_style=False, width=100)
+    return text
 
 
 def load_text(text: str, file: str = "<string>") -> Located:
