@@ -302,3 +302,12 @@ def test_a_value_that_does_not_fit_its_tag_is_said_in_yaml_terms(scalar: str, re
     """The reason names what the tag wants, never the Python error behind it (`invalid literal for int()`)."""
     with pytest.raises(DefinitionError, match=rf"^test\.yaml:1:4: definition\.syntax: .*{re.escape(reason)}$"):
         load_text(f"a: {scalar}\n", "test.yaml")
+
+
+@pytest.mark.parametrize("separator", ["\x85", "\u2028", "\u2029"])
+def test_positions_count_lines_as_editors_do(separator: str) -> None:
+    """PyYAML also breaks lines at NEL, U+2028 and U+2029; an editor does not, so every later position was off."""
+    text = f'title: "a{separator}b"\nroles:\n  mentor: {{}}\n'
+    assert load_text(text, "test.yaml").positions[("roles", "mentor")] == (3, 3)
+    with pytest.raises(DefinitionError, match=r"^test\.yaml:5:1: definition\.syntax"):
+        load_text(text + "version: [\n", "test.yaml")

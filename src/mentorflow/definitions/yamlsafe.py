@@ -8,6 +8,7 @@ the node graph with PyYAML and build plain Python values ourselves, recording th
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import re
@@ -187,10 +188,11 @@ def load_text(text: str, file: str = "<string>") -> Located:
         ) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, column = _Lines(text).of(mark) if mark else (1, 1)
         context = exc.context or ""
         if context and exc.context_mark is not None and exc.context_mark is not mark:  # e.g. an unclosed bracket
-            context += f" that starts at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
+            opened, at = _Lines(text).of(exc.context_mark)
+            context += f" that starts at line {opened}, column {at}"
         message = ", ".join(part for part in (context, exc.problem or "") if part)
         raise DefinitionError(
             [
@@ -210,25 +212,43 @@ def load_text(text: str, file: str = "<string>") -> Located:
         loader.dispose()
     located = Located(None, file)
     if node is not None:
-        builder = _Builder(loader, located)
+        builder = _Builder(loader, located, _Lines(text))
         located.value = builder.build(node, (), 0)
     return located
+
+
+class _Lines:
+    """Positions as an editor counts them. PyYAML also breaks lines at NEL, U+2028 and U+2029 (YAML 1.1), which
+    editors and ``grep -n`` do not, so a file holding one would have every later position off; only such a file
+    pays for counting lines again."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(i + 1 for i, c in enumerate(text) if c == "\n")] if _BREAKS.search(text) else None
+
+    def of(self, mark: yaml.Mark) -> Position:
+        """The (line, column), 1-based, of a PyYAML mark."""
+        if self.starts is None:
+            return mark.line + 1, mark.column + 1
+        line = bisect.bisect_right(self.starts, mark.index)
+        return line, mark.index - self.starts[line - 1] + 1
+
+
+_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 class _Builder:
     """Builds values from composed nodes, bounding expansion and refusing duplicate keys and cycles."""
 
-    def __init__(self, loader: _Loader, located: Located) -> None:
+    def __init__(self, loader: _Loader, located: Located, lines: _Lines) -> None:
         self.loader = loader
         self.located = located
+        self.lines = lines
         self.nodes = 0
         self.stack: set[int] = set()
 
     def _error(self, node: yaml.Node, code: str, message: str, hint: str) -> DefinitionError:
-        mark = node.start_mark
-        return DefinitionError(
-            [DefinitionProblem(code, message, self.located.file, mark.line + 1, mark.column + 1, hint)]
-        )
+        line, column = self.lines.of(node.start_mark)
+        return DefinitionError([DefinitionProblem(code, message, self.located.file, line, column, hint)])
 
     def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
         self.nodes += 1
@@ -246,7 +266,7 @@ class _Builder:
                 f"the document nests deeper than {MAX_DEPTH} levels",
                 "Flatten the structure.",
             )
-        self.located.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        self.located.positions.setdefault(path, self.lines.of(node.start_mark))
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         if id(node) in self.stack:
@@ -300,11 +320,11 @@ class _Builder:
             is_merge = key_node.tag == "tag:yaml.org,2002:merge"
             key = _MERGE if is_merge else self._key(key_node)
             if key in seen:
-                first = seen[key].start_mark
+                first, _ = self.lines.of(seen[key].start_mark)
                 raise self._error(
                     key_node,
                     "definition.duplicate_key",
-                    f"duplicate key {'<<' if is_merge else key!r} (first defined at line {first.line + 1})",
+                    f"duplicate key {'<<' if is_merge else key!r} (first defined at line {first})",
                     "Keep one of the two entries.",
                 )
             seen[key] = key_node
@@ -315,7 +335,7 @@ class _Builder:
         result = {} if merge is None else self._merge(merge, path, depth)
         for key, key_node, value_node in explicit:
             child = (*path, key)
-            self.located.positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            self.located.positions[child] = self.lines.of(key_node.start_mark)
             result[key] = self.build(value_node, child, depth + 1)
         return result
 
