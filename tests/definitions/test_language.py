@@ -169,6 +169,11 @@ AUTHOR_WORDING = [
     ("title: Pair", "title: [Pair]", "title: takes text"),
     ("title: Pair", "title: ''", "title: must not be empty (got '')"),
     ("version: 1", "version: 1.5", "version: takes a whole number (got 1.5)"),
+    # no coercion: what is written is what is meant, and the value is said as YAML writes it
+    ("version: 1", "version: '1'", "version: takes a whole number (got '1')"),
+    ("version: 1", "version: 1.0", "version: takes a whole number (got 1.0)"),
+    ("version: 1", "version: true", "version: takes a whole number (got true)"),
+    ("mentee: {}", "mentee: {min: true}", "roles.mentee.min: takes a whole number (got true)"),
     ("version: 1", "version: 0", "version: must be at least 1 (got 0)"),
     # what a database's integer column holds: a larger version passed validation, then crashed `start`
     ("version: 1", "version: 2147483648", "version: must be at most 2147483647 (got 2147483648)"),

@@ -98,6 +98,7 @@ BROKEN: list[tuple[str, str, int, int, str]] = [
         r"steps\[0\]\.expect\.error: 'Blocked' is not a valid name",
     ),
     ("steps: []\n", "definition.invalid_value", 5, 1, r"steps: takes a list of at least 1 item"),
+    ("steps:\n  - {tick: false}\n", "definition.invalid_value", 6, 6, r"steps\[0\]\.tick: takes true \(got false\)"),
     (
         "stepz:\n  - tick\n",
         "definition.unknown_key",

@@ -55,7 +55,7 @@ def _scalar(name: str) -> FieldSpec:
 
     Made on first use: a model made at import builds its validator then, which every command would pay for.
     """
-    return FieldSpec(type=name)
+    return FieldSpec.model_validate({"type": name})
 
 
 @dataclass(frozen=True)

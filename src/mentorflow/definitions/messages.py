@@ -7,6 +7,7 @@ instead. ``parse`` decides where an error is and which code it has; this module 
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable
 from typing import Any
@@ -46,7 +47,8 @@ def expectation(error: Any) -> str:  # noqa: PLR0911 - one phrase per kind of er
     if kind in ("bool_type", "bool_parsing"):
         return _boolean(error.get("input"))
     if kind == "literal_error":
-        return f"takes {ctx.get('expected', 'one of the values listed in the docs')}"
+        expected = str(ctx.get("expected", "one of the values listed in the docs"))
+        return f"takes {_YAML_WORDS.get(expected, expected)}"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         words = {"greater_than_equal": "at least", "greater_than": "more than", "less_than_equal": "at most"}
         limit = next(iter(ctx.values()), "?")
@@ -91,13 +93,20 @@ def describe(error: Any) -> str:
     return expectation(error) + got(value)
 
 
+_YAML_WORDS = {"True": "true", "False": "false", "None": "null"}
+"""Python's spelling of a literal pydantic expects, and YAML's, which the author writes."""
+
+
 def got(value: Any) -> str:
     """`` (got 'two')`` for a scalar the author wrote; nothing for a list or mapping, which the location shows."""
     if isinstance(value, dict | list):
         return ""
     if value is None:
         return " (got an empty value)"
-    text = repr(value)
+    # as the author wrote it in YAML, not as Python prints it: `true`, `2026-01-01`
+    text = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+    if isinstance(value, dt.date):
+        text = value.isoformat()
     if len(text) > _GOT_LIMIT:
         text = text[: _GOT_LIMIT - 3] + "..."
     return f" (got {text})"

@@ -66,7 +66,7 @@ Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True, strict=True)
 
     @cached_property
     def as_yaml(self) -> dict[str, Any]:
