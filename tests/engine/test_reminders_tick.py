@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mentorflow import Actor, IntegrityFault, InvalidInput, Mentorflow, Reminder
+from mentorflow import Actor, IntegrityFault, InvalidInput, Mentorflow, NotFound, Reminder
 from mentorflow.cli import cli
 from mentorflow.cli.admin import _reminded
 from mentorflow.store import reminders as stored
@@ -304,3 +304,9 @@ def test_two_whole_ticks_in_threads_record_once(make_mf: MakeMentorflow, clock: 
         thread.join()
     assert sum(counts) == 8
     assert sorted(r.relationship for r in first.reminders()) == [f"t{index}" for index in range(8)]
+
+
+def test_the_reminders_of_a_relationship_that_does_not_exist_are_not_none(mf: Mentorflow) -> None:
+    """Every other read of an unknown id is `relationship.not_found`; this one returned an empty list."""
+    with pytest.raises(NotFound, match="no relationship 'nope'"):
+        mf.reminders(relationship="nope")

@@ -23,6 +23,8 @@ from mentorflow.store import feed
 from mentorflow.store.db import Executor, connection_of, from_db, to_db
 from mentorflow.store.definitions import Bundles
 from mentorflow.store.faults import integrity_error, violated
+from mentorflow.store.repo import unknown_relationship
+from mentorflow.store.statements import RELATIONSHIP_EXISTS
 from mentorflow.store.tables import REMINDER_ONCE, Definition, RelationshipRow, ReminderRow
 
 __all__ = ["list_reminders", "record_reminders", "reminder_candidates", "unrecorded"]
@@ -126,9 +128,12 @@ def record_reminders(session: Executor, reminders: Iterable[Reminder], now: dt.d
 def list_reminders(
     session: Executor, *, relationship: str | None = None, after: int | None = None, limit: int | None = None
 ) -> list[Reminder]:
-    """The recorded reminders in the order they were recorded (by id), of one relationship or all."""
+    """The recorded reminders in the order they were recorded (by id), of one relationship or all; a relationship
+    that does not exist is ``relationship.not_found``, as everywhere else, not an empty list."""
     query = select(_TABLE).order_by(_TABLE.c.id)
     if relationship is not None:
+        if connection_of(session).execute(RELATIONSHIP_EXISTS, {"id": relationship}).first() is None:
+            raise unknown_relationship(relationship)
         query = query.where(_TABLE.c.relationship_id == relationship)
     if after is not None:
         query = query.where(_TABLE.c.id > after)
