@@ -19,6 +19,7 @@ __all__ = [
     "MAX_IDENTIFIER",
     "SYSTEM",
     "Actor",
+    "check_flag",
     "check_identifier",
     "check_person",
     "check_whole",
@@ -60,6 +61,13 @@ def check_whole(value: object, what: str, *, least: int, most: int, hint: str) -
     """A whole number from ``least`` to ``most``; never a bool, which Python counts as one."""
     if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
         raise InvalidInput(f"{what} must be a whole number from {least} to {most}, got {value!r}", hint=hint)
+    return value
+
+
+def check_flag(value: object, what: str) -> bool:
+    """``True`` or ``False``, not merely something truthy: ``force="no"`` would force."""
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{what} must be True or False, got {value!r}", hint=f"Pass {what}=True, or leave it out.")
     return value
 
 

@@ -29,7 +29,8 @@ from mentorflow.engine.reminders import Reminder, TickResult, reminders_owed
 from mentorflow.engine.requirements import GuardFunction
 from mentorflow.engine.snapshot import PLAIN_ITEM, Snapshot
 from mentorflow.engine.writes import Write
-from mentorflow.identifiers import Actor, check_identifier, check_whole
+from mentorflow.errors import InvalidInput
+from mentorflow.identifiers import Actor, check_flag, check_identifier, check_whole
 from mentorflow.keys import Keyring
 from mentorflow.lifecycle import ArchiveCounts, Erasure
 from mentorflow.migrating import Migration
@@ -102,6 +103,8 @@ class Mentorflow(Reads):
         """Register a custom requirement, used in YAML as ``check: NAME``; it returns None or a blocker message."""
 
         def register(function: GuardFunction) -> GuardFunction:
+            if not callable(function):
+                raise InvalidInput(f"a guard is a function, got {function!r}", hint="Decorate a function with it.")
             self.guards[name] = function
             return function
 
@@ -109,6 +112,8 @@ class Mentorflow(Reads):
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(event)`` for each event after its transaction commits; returns an unsubscribe."""
+        if not callable(callback):
+            raise InvalidInput(f"a subscriber is a function, got {callback!r}", hint="Pass a function of one event.")
         subscribers = self._writer.subscribers
         subscribers.append(callback)
 
@@ -290,7 +295,7 @@ class Mentorflow(Reads):
         With ``dry_run``, decide exactly as a fire would (the same refusals and blockers) but write nothing, and
         return the ``PlannedEvent`` that would be appended, with the ``seq`` it would take.
         """
-        who = Actor.of(actor)
+        who, dry_run = Actor.of(actor), check_flag(dry_run, "dry_run")
 
         def decide(snapshot: Snapshot, now: dt.datetime) -> Write:
             return plan_fire(

@@ -297,3 +297,20 @@ def test_refusals_of_the_clock_and_of_leaving_say_what_to_do(mf: Mentorflow) -> 
         with pytest.raises(MentorflowError) as caught:
             call()
         assert caught.value.hint
+
+
+def test_switches_and_callbacks_of_the_wrong_kind_are_refused(mf: Mentorflow) -> None:
+    """`dry_run="no"` was a dry run and `force="no"` forced, being truthy; `guard(None)` failed only on first use."""
+    rel_id = mf.start("micro-mentoring", {"mentor": "ann", "mentee": "bob"}, actor=ADMIN).id
+    before = mf.history(rel_id)
+    calls: list[Callable[[], object]] = [
+        lambda: mf.fire(rel_id, "decline", actor=ADMIN, reason="r", dry_run="no"),  # type: ignore[call-overload]
+        lambda: mf.fire(rel_id, "decline", actor=ADMIN, reason="r", force="no"),  # type: ignore[call-overload]
+        lambda: mf.guard("has_funding")(None),  # type: ignore[arg-type]
+        lambda: mf.subscribe(5),  # type: ignore[arg-type]
+    ]
+    for call in calls:
+        with pytest.raises(InvalidInput) as caught:
+            call()
+        assert caught.value.hint
+    assert mf.history(rel_id) == before

@@ -48,7 +48,7 @@ from mentorflow.errors import (
     StaleSignature,
     UnknownSlot,
 )
-from mentorflow.identifiers import MAX_IDENTIFIER, Actor, check_identifier, check_person
+from mentorflow.identifiers import MAX_IDENTIFIER, Actor, check_flag, check_identifier, check_person
 from mentorflow.types import Blocker, DueTransition, TriggerState
 
 __all__ = [
@@ -403,6 +403,7 @@ def plan_fire(
     resolve: Callable[[str, int | None], Bundle] | None = None,
 ) -> Write:
     may_act(snapshot, actor)
+    force = check_flag(force, "force")
     check_clock(snapshot, now)
     machine = compiled(snapshot.bundle)
     transition = machine.find(snapshot.state, trigger)
