@@ -84,18 +84,17 @@ side of it are still dates Python can reckon with."""
 def moment_of(clock: Callable[[], object]) -> dt.datetime:
     """The clock's time as aware UTC (a naive time is UTC), refused with ``input.invalid`` when it is no datetime
     or lies outside ``EARLIEST`` to ``LATEST``."""
-    moment = clock()
+    given = clock()
     hint = "Check the clock: --now or MENTORFLOW_NOW on the command line, or the clock= given to Mentorflow."
-    if not isinstance(moment, dt.datetime):
-        raise InvalidInput(f"the clock gave {moment!r}, not a datetime", hint=hint)
+    if not isinstance(given, dt.datetime):
+        raise InvalidInput(f"the clock gave {given!r}, not a datetime", hint=hint)
     try:
-        moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-    except OverflowError:
-        moment = LATEST if moment.year > 1 else EARLIEST - dt.timedelta(1)  # beyond either end, in UTC
-    if not EARLIEST <= moment < LATEST:
+        moment = given.replace(tzinfo=dt.UTC) if given.tzinfo is None else given.astimezone(dt.UTC)
+    except OverflowError:  # in UTC, before the year 1 or after 9999: outside the range all the same
+        moment = None
+    if moment is None or not EARLIEST <= moment < LATEST:
         raise InvalidInput(
-            f"the clock gave {moment.isoformat()}, outside the years {EARLIEST.year} to {LATEST.year - 1}",
-            hint=hint,
+            f"the clock gave {given.isoformat()}, outside the years {EARLIEST.year} to {LATEST.year - 1}", hint=hint
         )
     return moment
 

@@ -97,16 +97,20 @@ _YAML_WORDS = {"True": "true", "False": "false", "None": "null"}
 """Python's spelling of a literal pydantic expects, and YAML's, which the author writes."""
 
 
+def as_written(value: object) -> str:
+    """A scalar as YAML writes it (``null``, ``true``, ``2026-01-01``, ``'two'``), not as Python prints it."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    return value.isoformat() if isinstance(value, dt.date) else repr(value)
+
+
 def got(value: Any) -> str:
     """`` (got 'two')`` for a scalar the author wrote; nothing for a list or mapping, which the location shows."""
     if isinstance(value, dict | list):
         return ""
     if value is None:
         return " (got an empty value)"
-    # as the author wrote it in YAML, not as Python prints it: `true`, `2026-01-01`
-    text = ("true" if value else "false") if isinstance(value, bool) else repr(value)
-    if isinstance(value, dt.date):
-        text = value.isoformat()
+    text = as_written(value)
     if len(text) > _GOT_LIMIT:
         text = text[: _GOT_LIMIT - 3] + "..."
     return f" (got {text})"

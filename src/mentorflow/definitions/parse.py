@@ -7,7 +7,6 @@ the nearest key that section accepts and lists them all. ``messages`` words the 
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import types
 import typing
@@ -16,7 +15,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from mentorflow.definitions.messages import describe, did_you_mean, expectation, got, join_alternatives
+from mentorflow.definitions.messages import as_written, describe, did_you_mean, expectation, got, join_alternatives
 from mentorflow.definitions.models import (
     OBLIGATION_FORMS,
     REQUIREMENT_FORMS,
@@ -155,7 +154,7 @@ def _problem(doc: Located, error: Any, path: PathKey, allowed: list[str]) -> Def
         message = _pattern_message(where, error)
         hint = _name_hint(error)
     elif error["loc"] and error["loc"][-1] == "[key]":  # a mapping key that is no text at all, such as `2:`
-        key = _as_written(doc.key(path[:-1], path[-1]))
+        key = as_written(doc.key(path[:-1], path[-1]))
         message = f"{format_path(path[:-1]) or 'the document'}: the key {key} is not a name"
         hint = _NAME_HINT
     elif kind in _FORM_KEYS:
@@ -166,13 +165,6 @@ def _problem(doc: Located, error: Any, path: PathKey, allowed: list[str]) -> Def
         if kind in ("bool_type", "bool_parsing"):
             hint = "Flags take `true` or `false`; `yes`, `no`, `on` and `off` are text."
     return doc.problem(code, message, path, hint)
-
-
-def _as_written(key: object) -> str:
-    """A mapping key that is no text, as YAML writes it (``null``, ``true``, ``2026-01-01``), not as Python does."""
-    if key is None or isinstance(key, bool):
-        return {None: "null", True: "true", False: "false"}[key]
-    return key.isoformat() if isinstance(key, dt.date) else repr(key)
 
 
 def _pattern_message(where: str, error: Any) -> str:

@@ -56,6 +56,9 @@ class Located:
     value: Any
     file: str
     positions: dict[PathKey, Position] = field(default_factory=dict)
+    keys: dict[PathKey, Any] = field(default_factory=dict)
+    """The mapping keys that are no text (``~:``, ``1.5:``, ``true:``), by the name a validator gives them: their
+    ``repr`` (and a boolean's number)."""
 
     def where(self, path: PathKey) -> Position:
         """The position of ``path``, or of its nearest ancestor that has one (skipping unknown elements)."""
@@ -72,11 +75,8 @@ class Located:
 
     def key(self, parent: PathKey, element: str | int) -> Any:
         """The key of the mapping at ``parent`` that a validator names ``element``: the key itself, or one that is
-        no text (``~:``, ``1.5:``, ``2026-01-01:``), which pydantic names by its ``repr``."""
-        for path in self.positions:
-            if len(path) == len(parent) + 1 and path[:-1] == parent and element in (path[-1], repr(path[-1])):
-                return path[-1]
-        return element
+        no text, which pydantic names by its ``repr``."""
+        return self.keys.get((*parent, element), element)
 
     def problem(self, code: str, message: str, path: PathKey = (), hint: str = "") -> DefinitionProblem:
         line, column = self.where(path)
@@ -160,6 +160,7 @@ def load_text(text: str, file: str = "<string>") -> Located:
         raise _fail(
             file, "definition.too_large", f"the document is larger than {MAX_BYTES} bytes", hint="Split the document."
         )
+    lines = _Lines(text)
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:  # the reader refuses control characters before parsing starts
@@ -188,10 +189,10 @@ def load_text(text: str, file: str = "<string>") -> Located:
         ) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, column = _Lines(text).of(mark) if mark else (1, 1)
+        line, column = lines.of(mark) if mark else (1, 1)
         context = exc.context or ""
         if context and exc.context_mark is not None and exc.context_mark is not mark:  # e.g. an unclosed bracket
-            opened, at = _Lines(text).of(exc.context_mark)
+            opened, at = lines.of(exc.context_mark)
             context += f" that starts at line {opened}, column {at}"
         message = ", ".join(part for part in (context, exc.problem or "") if part)
         raise DefinitionError(
@@ -212,7 +213,7 @@ def load_text(text: str, file: str = "<string>") -> Located:
         loader.dispose()
     located = Located(None, file)
     if node is not None:
-        builder = _Builder(loader, located, _Lines(text))
+        builder = _Builder(loader, located, lines)
         located.value = builder.build(node, (), 0)
     return located
 
@@ -319,6 +320,10 @@ class _Builder:
         for key_node, value_node in node.value:
             is_merge = key_node.tag == "tag:yaml.org,2002:merge"
             key = _MERGE if is_merge else self._key(key_node)
+            if not isinstance(key, str) and not is_merge:
+                self.located.keys[(*path, repr(key))] = key
+                if isinstance(key, bool):
+                    self.located.keys[(*path, int(key))] = key
             if key in seen:
                 first, _ = self.lines.of(seen[key].start_mark)
                 raise self._error(
